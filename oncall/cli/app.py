@@ -1,0 +1,106 @@
+"""The Typer app, options shared by commands, and the one place errors become exits."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from ..errors import NotFound, OncallError, UsageError
+from ..model import Directory
+
+app = typer.Typer(
+    name="oncall",
+    help="Who is on call, when, and whether anyone is reachable: rotations kept as TOML files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+DirOpt = Annotated[Path, typer.Option("--dir", envvar="ONCALL_DIR", help="Data folder (people.toml and <id>.toml).")]
+TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone to show times in (IANA name); JSON then uses it too.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (stable contract, see README).")]
+RotArg = Annotated[list[str] | None, typer.Argument(help="Rotation ids (default: all).", show_default=False)]
+DEFAULT_DIR = Path("rotations")
+
+
+def clock() -> datetime:
+    """The only clock the program reads: the current instant in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def load(root: Path):
+    from ..load import load_directory
+
+    return load_directory(root)
+
+
+def local_zone() -> ZoneInfo:
+    """The viewer's zone: $TZ, else /etc/localtime, else UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ValueError, OSError):
+            pass
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            return ZoneInfo(target.split("zoneinfo/", 1)[1])
+    except (ValueError, OSError):
+        pass
+    return ZoneInfo("UTC")
+
+
+def viewer_zone(tz: str | None) -> ZoneInfo:
+    if tz is None:
+        return local_zone()
+    from ..load import valid_zone
+
+    if not valid_zone(tz):
+        raise UsageError(f"--tz: unknown timezone {tz!r} (use an IANA name like 'Europe/London')")
+    return ZoneInfo(tz)
+
+
+def json_zone(tz: str | None) -> ZoneInfo | timezone:
+    """JSON is the same from any machine: UTC unless ``--tz`` asks otherwise."""
+    return viewer_zone(tz) if tz else timezone.utc
+
+
+def pick_rotations(d: Directory, ids: list[str] | None) -> list[str]:
+    if not ids:
+        return sorted(d.rotations)
+    for rid in ids:
+        if rid not in d.rotations:
+            raise NotFound(f"no rotation {rid!r}{_hint(rid, d.rotations)} in {d.root}")
+    return list(dict.fromkeys(ids))
+
+
+def check_person(d: Directory, pid: str) -> None:
+    if pid not in d.people:
+        raise NotFound(f"no person {pid!r}{_hint(pid, d.people)} in {d.root}/people.toml")
+
+
+def _hint(name: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app; any OncallError becomes its message and exit code."""
+    from . import commands  # noqa: F401  (registers the commands)
+
+    try:
+        app(args=argv, prog_name="oncall")
+    except OncallError as e:
+        for line in e.lines():
+            print(f"oncall: {line}" if e.exit_code != 3 else line, file=sys.stderr)
+        sys.exit(e.exit_code)

@@ -1,0 +1,3 @@
+"""Imports every command module so its commands register on the app."""
+
+from . import check, read  # noqa: F401

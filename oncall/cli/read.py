@@ -1,0 +1,135 @@
+"""Read commands: ``now`` and ``shifts``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import render
+from ..coverage import unreachable_reason
+from ..schedule import final_schedule, gaps, on_call
+from ..timeline import format_duration
+from .app import (
+    DEFAULT_DIR,
+    DirOpt,
+    JsonOpt,
+    RotArg,
+    TzOpt,
+    app,
+    check_person,
+    clock,
+    json_zone,
+    load,
+    pick_rotations,
+    viewer_zone,
+)
+from .times import parse_range, parse_time
+
+FromOpt = Annotated[str | None, typer.Option("--from", help="Start: ISO time or relative (-1d). Default: now.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive): ISO time or relative (+2w).")]
+
+
+def _days_opt(default: int):
+    return Annotated[float | None, typer.Option("--days", help=f"Length of the range in days (default {default}).")]
+
+
+@app.command()
+def now(
+    rotations: RotArg = None,
+    at: Annotated[str | None, typer.Option("--at", help="Ask about another instant (ISO or relative).")] = None,
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Who is on call now in each rotation, since and until when, and who is next."""
+    zone = viewer_zone(tz)
+    d = load(dir)
+    ids = pick_rotations(d, rotations)
+    t = parse_time(at, zone, clock(), "--at") if at else clock()
+    rows = []
+    for rid in ids:
+        oc = on_call(d.rotations[rid], t)
+        reason = unreachable_reason(d.people.get(oc.person), t) if oc.person else None
+        rows.append({
+            "rotation": rid, "person": oc.person, "start": oc.start, "end": oc.end, "source": oc.source,
+            "reachable": oc.person is not None and reason is None,
+            "next": {"person": oc.next_person, "start": oc.next_start},
+            "_reason": reason, "_name": d.people[oc.person].name if oc.person else None,
+        })
+    if json:
+        print(render.to_json([_public(r) for r in rows], json_zone(tz)))
+        return
+    out = render.console()
+
+    def who(value, row):
+        if row["person"] is None:
+            return "[bold red]NO ONE ON CALL[/]"
+        text = f"{row['_name']} ({row['person']})"
+        return text if row["reachable"] else f"{text} [yellow]⚠ {row['_reason']}[/]"
+
+    def nxt(value, row):
+        n = row["next"]
+        return f"{n['person']} at {render.when(n['start'], zone)}" if n["person"] else "—"
+
+    out.print(render.table(rows, [
+        render.Column("rotation", "Rotation", style="bold"),
+        render.Column("person", "On call", who),
+        render.Column("start", "Since", lambda v, r: render.when(v, zone)),
+        render.Column("end", "Until", lambda v, r: render.when(v, zone)),
+        render.Column("next", "Next", nxt),
+    ], title=f"On call at {render.when(t, zone)}"))
+
+
+def _public(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+@app.command()
+def shifts(
+    rotations: RotArg = None,
+    person: Annotated[str | None, typer.Option("--person", help="Only this person's shifts.")] = None,
+    start: FromOpt = None,
+    to: ToOpt = None,
+    days: _days_opt(14) = None,
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """The final schedule's shifts in a range (default: the next 14 days)."""
+    zone = viewer_zone(tz)
+    d = load(dir)
+    ids = pick_rotations(d, rotations)
+    if person:
+        check_person(d, person)
+    t = clock()
+    a, b = parse_range(start, to, days, zone, t, 14)
+    rows = []
+    for rid in ids:
+        segs = final_schedule(d.rotations[rid], a, b)
+        rows += [{"rotation": s.rotation, "person": s.person, "start": s.start, "end": s.end, "source": s.source}
+                 for s in segs if person is None or s.person == person]
+        if person is None:
+            rows += [{"rotation": rid, "person": None, "start": g0, "end": g1, "source": None}
+                     for g0, g1 in gaps(segs, a, b)]
+    rows.sort(key=lambda r: (r["start"], r["rotation"]))
+    if json:
+        print(render.to_json([r for r in rows if r["person"] is not None], json_zone(tz)))
+        return
+
+    def mark(value, row):
+        return "▶" if row["start"] <= t < row["end"] else ""
+
+    def who(value, row):
+        return d.people[value].name + f" ({value})" if value else "NO ONE ON CALL"
+
+    title = f"Shifts {render.when(a, zone)} → {render.when(b, zone)}" + (f" for {person}" if person else "")
+    render.console().print(render.table(rows, [
+        render.Column("now", "", mark),
+        render.Column("rotation", "Rotation", style="bold"),
+        render.Column("person", "Person", who),
+        render.Column("start", "Start", lambda v, r: render.when(v, zone)),
+        render.Column("end", "End", lambda v, r: render.when(v, zone)),
+        render.Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"])),
+        render.Column("source", "Source"),
+    ], title=title, row_style=lambda r: "bold red" if r["person"] is None else ("bold" if mark(None, r) else None)))

@@ -1,0 +1,48 @@
+"""Times typed on the command line: ISO 8601 or relative (``+2h``, ``-1d``, ``now``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from ..errors import UsageError
+from ..timeline import parse_duration, resolve
+
+
+def parse_time(text: str, tz: ZoneInfo, now: datetime, option: str = "time") -> datetime:
+    """An instant from ``text``: ``2026-12-24T09:00`` (wall time in ``tz``, by DESIGN's
+    DST rules), ``2026-12-24`` (midnight), ``...Z`` or ``...+01:00`` (exact),
+    ``+2h``/``-1d`` (relative to ``now``), ``now``."""
+    s = text.strip()
+    if s.lower() == "now":
+        return now
+    if s[:1] in "+-":
+        try:
+            d = parse_duration(s[1:])
+        except ValueError:
+            raise UsageError(f"{option}: {text!r} is not a relative time (e.g. +2h, -1d)") from None
+        return now + d if s[0] == "+" else now - d
+    try:
+        t = datetime.fromisoformat(s.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a time (use 2026-12-24T09:00, ...Z, +2h or -1d)") from None
+    if t.tzinfo is None:
+        return resolve(t, tz)
+    return t.astimezone(timezone.utc)
+
+
+def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneInfo, now: datetime,
+                default_days: float) -> tuple[datetime, datetime]:
+    """``--from``/``--to``/``--days`` -> ``[start, end)``; ``--to`` and ``--days`` exclude each other."""
+    if to is not None and days is not None:
+        raise UsageError("give --to or --days, not both")
+    a = parse_time(start, tz, now, "--from") if start else now
+    if to is not None:
+        b = parse_time(to, tz, now, "--to")
+    else:
+        if days is not None and days <= 0:
+            raise UsageError("--days must be positive")
+        b = a + timedelta(days=default_days if days is None else days)
+    if b <= a:
+        raise UsageError("--to must be after --from")
+    return a, b

@@ -1,0 +1,460 @@
+"""TOML files -> model. Strict, and collects every problem in the folder at once.
+
+Each problem names ``file:line: key: message``; the loader never lets a parser's
+exception escape. Keys are written as paths with 1-based indices for arrays of tables:
+``layer[2].every`` is the ``every`` key of the second ``[[layer]]``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .errors import InvalidFiles, Problem
+from .model import DEFAULT_NOTIFY, Away, Directory, Layer, Override, Person, Rotation, Step
+from .timeline import UTC, parse_duration, parse_windows, resolve, to_wall
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PEOPLE_FILE = "people.toml"
+ROTATION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PERSON_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+CHANNELS = ("sms", "voice")
+MIN_EVERY = timedelta(minutes=1)
+MAX_EVERY = timedelta(days=366)
+MAX_WAIT = timedelta(hours=24)
+
+PERSON_KEYS = {"name", "phone", "timezone", "email", "notify", "away"}
+AWAY_KEYS = {"start", "end", "note"}
+ROTATION_KEYS = {"name", "timezone", "coverage", "layer", "override", "escalation", "description"}
+LAYER_KEYS = {"name", "members", "start", "every", "only", "until", "timezone"}
+OVERRIDE_KEYS = {"who", "start", "end", "note"}
+STEP_KEYS = {"who", "wait"}
+
+
+class _Lines:
+    """Finds the line of a key path in TOML text by following table headers.
+
+    Good enough for hand-written files (headers, ``key = value``); for anything it cannot
+    place (inline tables, multi-line values) it answers with the enclosing table's line.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+
+    def __init__(self, text: str):
+        self.lines: dict[tuple, int] = {}
+        counts: dict[tuple, int] = {}
+        table: tuple = ()
+        for n, line in enumerate(text.splitlines(), 1):
+            m = self._HEADER.match(line)
+            if m:
+                keys = tuple(k.strip().strip("\"'") for k in m.group(2).split("."))
+                if m.group(1) == "[[":
+                    counts[keys] = counts.get(keys, 0) + 1
+                    table = keys + (counts[keys],)
+                else:
+                    table = keys
+                self.lines.setdefault(table, n)
+                continue
+            m = self._KEY.match(line)
+            if m:
+                keys = tuple(k.strip().strip("\"'") for k in m.group(1).split("."))
+                self.lines.setdefault(table + keys, n)
+
+    def find(self, path: tuple) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+def _key_text(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+class _File:
+    """Typed access to one parsed file that records problems instead of raising."""
+
+    def __init__(self, name: str, text: str, problems: list[Problem]):
+        self.name = name
+        self.lines = _Lines(text)
+        self.problems = problems
+
+    def problem(self, path: tuple, message: str) -> None:
+        self.problems.append(Problem(self.name, self.lines.find(path), _key_text(path), message))
+
+    def keys(self, data: dict, path: tuple, allowed: set[str], required: tuple[str, ...] = ()) -> bool:
+        ok = True
+        for key in data:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
+                self.problem(path + (key,), f"unknown key{hint}")
+                ok = False
+        for key in required:
+            if key not in data:
+                self.problem(path, f"missing required key {key!r}")
+                ok = False
+        return ok
+
+    def get(self, data: dict, path: tuple, key: str, kind: type | tuple, what: str) -> Any:
+        if key not in data:
+            return None
+        value = data[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            self.problem(path + (key,), f"must be {what}, not {_describe(value)}")
+            return None
+        return value
+
+    def text(self, data: dict, path: tuple, key: str) -> str | None:
+        return self.get(data, path, key, str, "a string")
+
+    def strings(self, data: dict, path: tuple, key: str) -> list[str] | None:
+        value = self.get(data, path, key, list, "a list of strings")
+        if value is None:
+            return None
+        if not all(isinstance(v, str) for v in value):
+            self.problem(path + (key,), "must be a list of strings")
+            return None
+        return value
+
+    def tables(self, data: dict, path: tuple, key: str) -> list[dict]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem(path + (key,), f"must be an array of tables ([[{key}]]), not {_describe(value)}")
+            return []
+        return value
+
+    def zone(self, data: dict, path: tuple, key: str) -> str | None:
+        name = self.text(data, path, key)
+        if name is None:
+            return None
+        if not valid_zone(name):
+            close = difflib.get_close_matches(name, _zone_names(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else " (use an IANA name like 'Europe/London')"
+            self.problem(path + (key,), f"unknown timezone {name!r}{hint}")
+            return None
+        return name
+
+    def duration(self, data: dict, path: tuple, key: str, low: timedelta, high: timedelta) -> timedelta | None:
+        text = self.text(data, path, key)
+        if text is None:
+            return None
+        try:
+            d = parse_duration(text)
+        except ValueError as e:
+            self.problem(path + (key,), str(e))
+            return None
+        if not low <= d <= high:
+            self.problem(path + (key,), f"{text!r} is out of range ({_short(low)} to {_short(high)})")
+            return None
+        return d
+
+    def windows(self, data: dict, path: tuple, key: str):
+        texts = self.strings(data, path, key)
+        if texts is None:
+            return None, False
+        if not texts:
+            self.problem(path + (key,), "must list at least one window (or 'always')")
+            return None, False
+        try:
+            return parse_windows(texts), True
+        except ValueError as e:
+            self.problem(path + (key,), str(e))
+            return None, False
+
+    def wall(self, data: dict, path: tuple, key: str, tz: ZoneInfo | None) -> datetime | None:
+        """A naive wall time in ``tz`` (an offset date-time becomes ``tz``'s wall time)."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                return value
+            return to_wall(value, tz) if tz else None
+        if isinstance(value, date):
+            return datetime.combine(value, time())
+        self.problem(path + (key,), f"must be a date-time like 2026-01-05T09:00:00, not {_describe(value)}")
+        return None
+
+    def instant(self, data: dict, path: tuple, key: str, tz: ZoneInfo | None) -> datetime | None:
+        """An exact UTC instant: offset date-times as written, local ones read in ``tz``."""
+        value = data.get(key)
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        wall = self.wall(data, path, key, tz)
+        if wall is None or tz is None:
+            return None
+        return resolve(wall, tz)
+
+
+def _short(d: timedelta) -> str:
+    from .timeline import format_duration
+
+    return format_duration(d)
+
+
+def _describe(value: Any) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "a list",
+             dict: "a table", datetime: "a date-time", date: "a date", time: "a time"}
+    return names.get(type(value), type(value).__name__)
+
+
+_ZONES: list[str] | None = None
+
+
+def _zone_names() -> list[str]:
+    global _ZONES
+    if _ZONES is None:
+        import zoneinfo
+
+        _ZONES = sorted(zoneinfo.available_timezones())
+    return _ZONES
+
+
+def valid_zone(name: str) -> bool:
+    if not name or name.startswith("/") or ".." in name or name in ("localtime", "posixrules"):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        return False
+    return True
+
+
+def valid_phone(phone: str) -> bool:
+    """True if ``phone`` is an E.164 number that phonenumbers considers assignable."""
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, str] | None:
+    """Bytes -> (data, text), or None with the problem recorded (missing, non-UTF-8, syntax)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        problems.append(Problem(display, None, "", f"cannot read: {e.strerror or e}"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        bad = f"byte 0x{raw[e.start]:02x} at offset {e.start}"
+        problems.append(Problem(display, line, "", f"not UTF-8 ({bad}); save the file as UTF-8"))
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line = int(m.group(1)) if m else getattr(e, "lineno", None)
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
+        problems.append(Problem(display, line, "", f"TOML syntax error: {msg}"))
+        return None
+    return data, text
+
+
+def load_directory(root: Path | str) -> Directory:
+    """Load ``people.toml`` and every ``<id>.toml`` rotation in ``root``.
+
+    Raises InvalidFiles with every problem found, in file order.
+    """
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise InvalidFiles([Problem(str(root), None, "", "no such folder (use --dir or ONCALL_DIR)")])
+    people_path = root / PEOPLE_FILE
+    people: dict[str, Person] = {}
+    if not people_path.exists():
+        problems.append(Problem(_display(people_path), None, "", "missing: every data folder needs a people file"))
+    else:
+        parsed = read_toml(people_path, _display(people_path), problems)
+        if parsed:
+            people = _people(_File(_display(people_path), parsed[1], problems), parsed[0])
+
+    files = sorted(p for p in root.glob("*.toml") if p.name != PEOPLE_FILE)
+    ids = {p.stem for p in files}
+    rotations: dict[str, Rotation] = {}
+    for path in files:
+        display = _display(path)
+        if not ROTATION_ID.match(path.stem):
+            why = f"{path.stem!r} is not a rotation id: use lower-case letters, digits and dashes"
+            problems.append(Problem(display, None, "", why))
+            continue
+        parsed = read_toml(path, display, problems)
+        if parsed:
+            rot = _rotation(_File(display, parsed[1], problems), parsed[0], path.stem, people, ids)
+            if rot:
+                rotations[rot.id] = rot
+    if not files and not problems:
+        problems.append(Problem(_display(root), None, "", "no rotation files (<id>.toml) in this folder"))
+    if problems:
+        raise InvalidFiles(problems)
+    return Directory(people=people, rotations=rotations, root=str(root))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _people(f: _File, data: dict) -> dict[str, Person]:
+    f.keys(data, (), {"people"}, ("people",))
+    table = data.get("people", {})
+    if not isinstance(table, dict):
+        f.problem(("people",), "must be a table of people ([people.ID])")
+        return {}
+    people: dict[str, Person] = {}
+    for pid, p in table.items():
+        path = ("people", pid)
+        if not PERSON_ID.match(pid):
+            f.problem(path, f"{pid!r} is not a person id: use letters, digits, '_', '-' and '.'")
+            continue
+        if not isinstance(p, dict):
+            f.problem(path, "must be a table ([people.ID])")
+            continue
+        f.keys(p, path, PERSON_KEYS)
+        name = f.text(p, path, "name") or pid
+        phone = f.text(p, path, "phone")
+        phone_valid = False
+        if phone is not None:
+            if not E164.match(phone):
+                f.problem(path + ("phone",), f"{phone!r} is not an E.164 number: write '+', the country code"
+                          " and digits, no spaces (e.g. +14155550101)")
+                phone = None
+            else:
+                phone_valid = valid_phone(phone)
+        zone = f.zone(p, path, "timezone")
+        tz = ZoneInfo(zone) if zone else ZoneInfo("UTC")
+        notify = f.strings(p, path, "notify")
+        if notify is not None:
+            bad = [c for c in notify if c not in CHANNELS]
+            if bad or not notify:
+                f.problem(path + ("notify",), f"channels must be some of {', '.join(CHANNELS)}, got {notify!r}")
+                notify = None
+        away = []
+        for i, a in enumerate(f.tables(p, path, "away"), 1):
+            apath = path + ("away", i)
+            f.keys(a, apath, AWAY_KEYS, ("start", "end"))
+            start = f.instant(a, apath, "start", tz)
+            end = f.instant(a, apath, "end", tz)
+            if start and end and end <= start:
+                f.problem(apath + ("end",), "ends before it starts")
+            elif start and end:
+                away.append(Away(start, end, f.text(a, apath, "note") or ""))
+        people[pid] = Person(
+            id=pid, name=name, phone=phone, phone_valid=phone_valid, timezone=zone,
+            email=f.text(p, path, "email"), notify=tuple(notify) if notify else DEFAULT_NOTIFY,
+            away=tuple(sorted(away, key=lambda a: a.start)),
+        )
+    return people
+
+
+def _person_ref(f: _File, path: tuple, who: str, people: dict[str, Person]) -> bool:
+    if who in people:
+        return True
+    close = difflib.get_close_matches(who, list(people), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else " (add them to people.toml)"
+    f.problem(path, f"unknown person {who!r}{hint}")
+    return False
+
+
+def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person], ids: set[str]) -> Rotation | None:
+    before = len(f.problems)
+    f.keys(data, (), ROTATION_KEYS, ("timezone",))
+    zone = f.zone(data, (), "timezone")
+    tz = ZoneInfo(zone) if zone else None
+    name = f.text(data, (), "name") or rid
+    coverage, _ = f.windows(data, (), "coverage") if "coverage" in data else (None, True)
+
+    layers: list[Layer] = []
+    layer_tables = f.tables(data, (), "layer")
+    if not layer_tables and "layer" not in data:
+        f.problem((), "a rotation needs at least one [[layer]]")
+    seen_names: set[str] = set()
+    for i, t in enumerate(layer_tables, 1):
+        path = ("layer", i)
+        f.keys(t, path, LAYER_KEYS, ("members", "start", "every"))
+        lname = f.text(t, path, "name") or f"layer-{i}"
+        if lname in seen_names:
+            f.problem(path + ("name",), f"two layers are named {lname!r}; names must be unique")
+        seen_names.add(lname)
+        members = f.strings(t, path, "members")
+        if members is not None and not members:
+            f.problem(path + ("members",), "must name at least one person")
+        for m in members or []:
+            _person_ref(f, path + ("members",), m, people)
+        lzone = f.zone(t, path, "timezone") if "timezone" in t else zone
+        ltz = ZoneInfo(lzone) if lzone else None
+        start = f.wall(t, path, "start", ltz)
+        every = f.duration(t, path, "every", MIN_EVERY, MAX_EVERY)
+        only, _ = f.windows(t, path, "only") if "only" in t else (None, True)
+        until = f.instant(t, path, "until", ltz)
+        if start and until and ltz and until <= resolve(start, ltz):
+            f.problem(path + ("until",), "is not after the layer's start")
+        if members and start and every and lzone and len(f.problems) == before:
+            layers.append(Layer(lname, tuple(members), start, every, lzone, only, until))
+
+    overrides: list[Override] = []
+    for i, t in enumerate(f.tables(data, (), "override"), 1):
+        path = ("override", i)
+        f.keys(t, path, OVERRIDE_KEYS, ("who", "start", "end"))
+        who = f.text(t, path, "who")
+        if who is not None:
+            _person_ref(f, path + ("who",), who, people)
+        start = f.instant(t, path, "start", tz)
+        end = f.instant(t, path, "end", tz)
+        if start and end and end <= start:
+            f.problem(path + ("end",), "ends before it starts")
+        if who and start and end:
+            overrides.append(Override(who, start, end, f.text(t, path, "note") or ""))
+
+    steps: list[Step] = []
+    for i, t in enumerate(f.tables(data, (), "escalation"), 1):
+        path = ("escalation", i)
+        f.keys(t, path, STEP_KEYS, ("who",))
+        who = f.text(t, path, "who")
+        wait = f.duration(t, path, "wait", timedelta(0), MAX_WAIT) if "wait" in t else timedelta(minutes=5)
+        if who is None:
+            continue
+        if who in ids:
+            kind = "rotation"
+        elif who in people:
+            kind = "person"
+        else:
+            close = difflib.get_close_matches(who, sorted(ids | set(people)), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            f.problem(path + ("who",), f"{who!r} is neither a rotation nor a person{hint}")
+            continue
+        if wait is not None:
+            steps.append(Step(who, kind, wait))
+
+    if len(f.problems) != before or not zone:
+        return None
+    return Rotation(
+        id=rid, name=name, timezone=zone, layers=tuple(layers), overrides=tuple(overrides),
+        coverage=coverage, escalation=tuple(steps), path=f.name,
+    )

@@ -1,0 +1,137 @@
+"""Frozen dataclasses for what the files describe and what the engine computes.
+
+All instants are aware ``datetime`` objects in UTC. Intervals are half-open
+``[start, end)``. The only wall-clock (naive) value kept is a layer's ``start``,
+because handoffs are computed by wall-clock arithmetic from it (see ``schedule``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+DEFAULT_NOTIFY = ("sms", "voice")
+DEFAULT_WAIT = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Away:
+    """Time off: the person is unreachable in ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    phone: str | None = None
+    phone_valid: bool = False
+    timezone: str | None = None
+    email: str | None = None
+    notify: tuple[str, ...] = DEFAULT_NOTIFY
+    away: tuple[Away, ...] = ()
+
+    def away_at(self, t: datetime) -> Away | None:
+        for a in self.away:
+            if a.start <= t < a.end:
+                return a
+        return None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A weekly window: minutes from Monday 00:00 on a wall clock, ``[start, end)``.
+
+    ``end`` may pass 10080 (the next Monday): the window then wraps into the next week.
+    """
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    members: tuple[str, ...]
+    start: datetime  # naive: wall time in ``timezone``
+    every: timedelta  # wall-clock step: days add calendar days, hours wall hours
+    timezone: str
+    only: tuple[Window, ...] | None = None  # None: no restriction
+    until: datetime | None = None  # UTC instant, exclusive
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Override:
+    who: str
+    start: datetime
+    end: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One escalation step: ``who`` is a rotation id or a person id."""
+
+    who: str
+    kind: str  # "rotation" or "person"
+    wait: timedelta = DEFAULT_WAIT
+
+
+@dataclass(frozen=True)
+class Rotation:
+    id: str
+    name: str
+    timezone: str
+    layers: tuple[Layer, ...]
+    overrides: tuple[Override, ...] = ()
+    coverage: tuple[Window, ...] | None = None  # None: always (24/7)
+    escalation: tuple[Step, ...] = ()
+    path: str = ""
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The escalation policy; without ``[[escalation]]``, one step: this rotation."""
+        return self.escalation or (Step(self.id, "rotation"),)
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for layer in self.layers:
+            seen.update(dict.fromkeys(layer.members))
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the final schedule: ``person`` on call in ``[start, end)``.
+
+    ``person`` is None for a gap. ``source`` is ``override`` or ``layer:NAME``.
+    """
+
+    rotation: str
+    person: str | None
+    start: datetime
+    end: datetime
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Everything in a data folder: people and rotations by id."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    rotations: dict[str, Rotation] = field(default_factory=dict)
+    root: str = ""

@@ -1,0 +1,79 @@
+"""Rows -> Rich tables or JSON. One row source per command, two serializers.
+
+A row is a dict of plain values (str, bool, None, datetimes, nested dicts). ``to_json``
+writes them as DESIGN's stable contract: ISO 8601 times with an offset (UTC unless the
+user gave ``--tz``), keys sorted. ``table`` shows chosen columns for people, times in the
+viewer's zone with its abbreviation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+def _plain(value: Any, tz: ZoneInfo | timezone) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(tz).isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v, tz) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, tz) for v in value]
+    return value
+
+
+def to_json(rows: Any, tz: ZoneInfo | timezone | None = None) -> str:
+    return json.dumps(_plain(rows, tz or timezone.utc), sort_keys=True, indent=2, ensure_ascii=False)
+
+
+def when(t: datetime | None, tz: ZoneInfo, ref: datetime | None = None) -> str:
+    """``Thu 2026-12-24 09:00 PST``; ``—`` for an open end."""
+    if t is None:
+        return "—"
+    local = t.astimezone(tz)
+    return local.strftime("%a %Y-%m-%d %H:%M ") + (local.tzname() or "")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    format: Callable[[Any, dict], str] | None = None
+    style: str | None = None
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
+    # Piped output must not wrap at Rich's 80-column default: scripts grep it.
+    return Console(file=stream, width=None if tty else 200, no_color=bool(os.environ.get("NO_COLOR")) or None,
+                   highlight=False, soft_wrap=not tty)
+
+
+def table(rows: Iterable[dict], columns: list[Column], title: str | None = None,
+          row_style: Callable[[dict], str | None] | None = None):
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for c in columns:
+        t.add_column(c.header, style=c.style, no_wrap=True)
+    for row in rows:
+        cells = [c.format(row.get(c.key), row) if c.format else _text(row.get(c.key)) for c in columns]
+        t.add_row(*cells, style=row_style(row) if row_style else None)
+    return t
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

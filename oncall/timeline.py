@@ -1,0 +1,246 @@
+"""Wall-clock arithmetic, weekly windows and interval sets.
+
+Every interval is half-open ``[start, end)`` between aware UTC instants. Wall times
+(naive datetimes) become instants by the two rules of DESIGN.md, in ``resolve``:
+
+* a wall time that does not exist (clocks jump forward) is the instant of the jump:
+  02:30 on 2026-03-08 in New York is 03:00 EDT, 07:00 UTC;
+* a wall time that occurs twice (clocks fall back) is its first occurrence:
+  01:30 on 2026-11-01 in New York is 01:30 EDT, 05:30 UTC.
+
+``resolve`` is therefore non-decreasing in its wall-time argument, so anything computed
+by stepping a wall clock forward never runs backwards in real time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from .model import Window
+
+UTC = timezone.utc
+WEEK_MIN = 7 * 24 * 60
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Interval = tuple[datetime, datetime]
+
+
+def resolve(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The UTC instant of naive wall time ``wall`` in ``tz`` (see the module rules)."""
+    first = wall.replace(tzinfo=tz, fold=0)
+    instant = first.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) == wall:
+        return instant
+    # ``wall`` falls in a gap: find the instant of the jump. With fold=1 zoneinfo uses
+    # the offset after the change, which puts the wall time before the jump in UTC.
+    lo = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    hi = instant
+    if lo > hi:
+        lo, hi = hi, lo
+    # Invariant: the wall clock at ``lo`` is before ``wall``, at ``hi`` after it.
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        mid = mid.replace(microsecond=0)
+        if mid <= lo:
+            break
+        if mid.astimezone(tz).replace(tzinfo=None) < wall:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def to_wall(instant: datetime, tz: ZoneInfo) -> datetime:
+    """The naive wall time shown by a clock in ``tz`` at ``instant``."""
+    return instant.astimezone(tz).replace(tzinfo=None)
+
+
+_DURATION = re.compile(r"(\d+)\s*([wdhms])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30m``, ``8h``, ``1d12h``, ``2w``: weeks, days, hours, minutes, seconds.
+
+    Raises ValueError for anything else (empty, negative, unknown unit).
+    """
+    s = text.strip().lower().replace(" ", "")
+    if not s or _DURATION.sub("", s):
+        raise ValueError(f"{text!r} is not a duration (use e.g. 30m, 8h, 1d, 1w, 1d12h)")
+    parts: dict[str, int] = {}
+    for number, unit in _DURATION.findall(s):
+        key = _UNITS[unit]
+        if key in parts:
+            raise ValueError(f"{text!r} names {key} twice")
+        parts[key] = int(number)
+    return timedelta(**parts)
+
+
+def format_duration(d: timedelta) -> str:
+    """The shortest ``1w2d3h4m`` form of ``d``."""
+    total = int(d.total_seconds())
+    if total == 0:
+        return "0m"
+    out = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        n, total = divmod(total, size)
+        if n:
+            out.append(f"{n}{unit}")
+    return "".join(out)
+
+
+_TIME = r"(\d{1,2}):(\d{2})"
+_SPAN = re.compile(rf"^(?P<days>[a-z,\- ]+?)?\s*{_TIME}\s*-\s*{_TIME}$")
+_ACROSS = re.compile(rf"^(?P<d1>[a-z]{{3}})\s+{_TIME}\s*-\s*(?P<d2>[a-z]{{3}})\s+{_TIME}$")
+
+
+def _minutes(h: str, m: str, text: str) -> int:
+    hours, minutes = int(h), int(m)
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise ValueError(f"{h}:{m} is not a time of day in {text!r}")
+    return hours * 60 + minutes
+
+
+def _day(name: str, text: str) -> int:
+    try:
+        return DAYS.index(name)
+    except ValueError:
+        raise ValueError(f"{name!r} is not a day (use mon..sun) in {text!r}") from None
+
+
+def _days(spec: str, text: str) -> list[int]:
+    spec = spec.replace(" ", "")
+    if spec in ("daily", "everyday", ""):
+        return list(range(7))
+    if spec == "weekdays":
+        return list(range(5))
+    if spec == "weekends":
+        return [5, 6]
+    out: list[int] = []
+    for item in spec.split(","):
+        if "-" in item:
+            a, _, b = item.partition("-")
+            i, j = _day(a, text), _day(b, text)
+            out.extend((i + n) % 7 for n in range((j - i) % 7 + 1))
+        else:
+            out.append(_day(item, text))
+    return sorted(set(out))
+
+
+def parse_window(text: str) -> tuple[Window, ...] | None:
+    """Parse one restriction or coverage window; None means ``always``.
+
+    Forms: ``mon-fri 09:00-17:00`` (one window starting on each day),
+    ``daily 22:00-06:00`` (an end at or before the start is on the next day),
+    ``fri 17:00 - mon 09:00`` (one window across days), ``sat-sun`` (whole days),
+    ``always``. ``24:00`` is the next midnight. Raises ValueError otherwise.
+    """
+    s = " ".join(text.strip().lower().split())
+    if s in ("always", "24/7"):
+        return None
+    m = _ACROSS.match(s)
+    if m:
+        d1, d2 = _day(m["d1"], text), _day(m["d2"], text)
+        start = d1 * 1440 + _minutes(m[2], m[3], text)
+        end = d2 * 1440 + _minutes(m[5], m[6], text)
+        if end <= start:
+            end += WEEK_MIN
+        return (Window(start, end),)
+    m = _SPAN.match(s)
+    if m:
+        a = _minutes(m[2], m[3], text)
+        b = _minutes(m[4], m[5], text)
+        length = (b - a) % 1440 or 1440
+        return tuple(Window(d * 1440 + a, d * 1440 + a + length) for d in _days(m["days"] or "", text))
+    if re.fullmatch(r"[a-z,\- ]+", s):
+        return tuple(Window(d * 1440, d * 1440 + 1440) for d in _days(s, text))
+    raise ValueError(
+        f"{text!r} is not a window (use e.g. 'mon-fri 09:00-17:00', 'daily 22:00-06:00', "
+        "'fri 17:00 - mon 09:00', 'sat-sun', 'always')"
+    )
+
+
+def parse_windows(texts: list[str]) -> tuple[Window, ...] | None:
+    """Several windows; None (always) if any of them is ``always``."""
+    out: list[Window] = []
+    for text in texts:
+        w = parse_window(text)
+        if w is None:
+            return None
+        out.extend(w)
+    return tuple(out)
+
+
+def window_intervals(
+    windows: tuple[Window, ...] | None, tz: ZoneInfo, start: datetime, end: datetime
+) -> list[Interval]:
+    """The instants in ``[start, end)`` inside ``windows`` on ``tz``'s wall clock, merged."""
+    if windows is None:
+        return [(start, end)] if start < end else []
+    if start >= end:
+        return []
+    first = to_wall(start, tz)
+    monday = datetime(first.year, first.month, first.day) - timedelta(days=first.weekday() + 7)
+    last = to_wall(end, tz)
+    out: list[Interval] = []
+    while monday <= last:
+        for w in windows:
+            a = resolve(monday + timedelta(minutes=w.start), tz)
+            b = resolve(monday + timedelta(minutes=w.end), tz)
+            if b > start and a < end:
+                out.append((max(a, start), min(b, end)))
+        monday += timedelta(days=7)
+    return merge(out)
+
+
+def merge(intervals: list[Interval]) -> list[Interval]:
+    """Sort and merge overlapping or touching intervals; drop empty ones."""
+    out: list[Interval] = []
+    for a, b in sorted(i for i in intervals if i[0] < i[1]):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def intersect(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
+    """Intersection of two merged, sorted interval lists."""
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(xs) and j < len(ys):
+        a = max(xs[i][0], ys[j][0])
+        b = min(xs[i][1], ys[j][1])
+        if a < b:
+            out.append((a, b))
+        if xs[i][1] < ys[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def subtract(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
+    """``xs`` minus ``ys``; both merged and sorted."""
+    out: list[Interval] = []
+    j = 0
+    for a, b in xs:
+        while j < len(ys) and ys[j][1] <= a:
+            j += 1
+        k = j
+        cur = a
+        while k < len(ys) and ys[k][0] < b:
+            if ys[k][0] > cur:
+                out.append((cur, ys[k][0]))
+            cur = max(cur, ys[k][1])
+            k += 1
+        if cur < b:
+            out.append((cur, b))
+    return out
+
+
+def total(xs: list[Interval]) -> timedelta:
+    return sum((b - a for a, b in xs), timedelta())

@@ -1,0 +1,71 @@
+"""Shared fixtures. Tests never read the real clock, the machine's zone or the network:
+times are passed with --at/--from, and TZ is pinned to a zone nobody here lives in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "rotations"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True)
+def _isolate(monkeypatch, tmp_path):
+    # A viewer zone with DST and an odd offset, so tests that forget --tz fail loudly.
+    monkeypatch.setenv("TZ", "America/St_Johns")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("ONCALL_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("ONCALL_DIR", raising=False)
+    for var in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
+                "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "ONCALL_TWILIO_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``oncall ARGS`` in-process; returns exit code, stdout and stderr."""
+    from oncall.cli import main
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def bundled(tmp_path) -> Path:
+    """A writable copy of the bundled rotations/ folder."""
+    dest = tmp_path / "rotations"
+    shutil.copytree(BUNDLED, dest)
+    return dest
+
+
+def write_folder(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Create a data folder from ``{name: text}``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, body in files.items():
+        data = body if isinstance(body, bytes) else body.encode()
+        (root / name).write_bytes(data)
+    return root
+
+
+os.environ.setdefault("HYPOTHESIS_PROFILE", "default")

@@ -32,6 +32,7 @@ CHANNELS = ("sms", "voice")
 MIN_EVERY = timedelta(minutes=1)
 MAX_EVERY = timedelta(days=366)
 MAX_WAIT = timedelta(hours=24)
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 PERSON_KEYS = {"name", "phone", "timezone", "email", "notify", "away"}
 AWAY_KEYS = {"start", "end", "note"}
@@ -53,6 +54,7 @@ class _Lines:
 
     def __init__(self, text: str):
         self.lines: dict[tuple, int] = {}
+        self.at: dict[int, tuple] = {}  # line -> the key path written on it
         counts: dict[tuple, int] = {}
         table: tuple = ()
         for n, line in enumerate(text.splitlines(), 1):
@@ -70,6 +72,7 @@ class _Lines:
             if m:
                 keys = tuple(k.strip().strip("\"'") for k in m.group(1).split("."))
                 self.lines.setdefault(table + keys, n)
+                self.at[n] = table + keys
 
     def find(self, path: tuple) -> int | None:
         while path:
@@ -162,8 +165,11 @@ class _File:
         except ValueError as e:
             self.problem(path + (key,), str(e))
             return None
-        if not low <= d <= high:
-            self.problem(path + (key,), f"{text!r} is out of range ({_short(low)} to {_short(high)})")
+        if d < low:
+            self.problem(path + (key,), f"{text!r} is too short (at least {_short(low)})")
+            return None
+        if d > high:
+            self.problem(path + (key,), f"{text!r} is too long (at most {_short(high)})")
             return None
         return d
 
@@ -185,6 +191,9 @@ class _File:
         value = data.get(key)
         if value is None:
             return None
+        if isinstance(value, date) and not MIN_YEAR <= value.year <= MAX_YEAR:
+            self.problem(path + (key,), f"year {value.year} is out of range ({MIN_YEAR} to {MAX_YEAR})")
+            return None
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 return value
@@ -197,7 +206,7 @@ class _File:
     def instant(self, data: dict, path: tuple, key: str, tz: ZoneInfo | None) -> datetime | None:
         """An exact UTC instant: offset date-times as written, local ones read in ``tz``."""
         value = data.get(key)
-        if isinstance(value, datetime) and value.tzinfo is not None:
+        if isinstance(value, datetime) and value.tzinfo is not None and MIN_YEAR <= value.year <= MAX_YEAR:
             return value.astimezone(UTC)
         wall = self.wall(data, path, key, tz)
         if wall is None or tz is None:
@@ -206,6 +215,8 @@ class _File:
 
 
 def _short(d: timedelta) -> str:
+    if d.days and d.days % 7 and d == timedelta(days=d.days):
+        return f"{d.days}d"  # "366d" reads better than "52w2d"
     from .timeline import format_duration
 
     return format_duration(d)
@@ -261,7 +272,8 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, 
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         bad = f"byte 0x{raw[e.start]:02x} at offset {e.start}"
-        problems.append(Problem(display, line, "", f"not UTF-8 ({bad}); save the file as UTF-8"))
+        key = _key_at(raw.decode("utf-8", "replace"), line)
+        problems.append(Problem(display, line, key, f"not UTF-8 ({bad}); save the file as UTF-8"))
         return None
     try:
         data = tomllib.loads(text)
@@ -270,9 +282,24 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, 
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line = int(m.group(1)) if m else getattr(e, "lineno", None)
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        problems.append(Problem(display, line, "", f"TOML syntax error: {msg}"))
+        msg = _SYNTAX_HINTS.get(msg, msg)
+        lines = text.splitlines()
+        quoted = f" in `{lines[line - 1].strip()}`" if line and line <= len(lines) and lines[line - 1].strip() else ""
+        problems.append(Problem(display, line, _key_at(text, line), f"TOML syntax error: {msg}{quoted}"))
         return None
     return data, text
+
+
+# tomllib's wording for the most common hand-editing slips, said for people.
+_SYNTAX_HINTS = {
+    "Cannot overwrite a value": "this key is already set above",
+    "Illegal character '\\n'": "the line ends inside a string (missing closing quote?)",
+}
+
+
+def _key_at(text: str, line: int | None) -> str:
+    """The key path written on ``line`` of ``text``, or "" if none is."""
+    return _key_text(_Lines(text).at.get(line, ())) if line else ""
 
 
 def load_directory(root: Path | str) -> Directory:
@@ -285,7 +312,7 @@ def load_directory(root: Path | str) -> Directory:
     if not root.is_dir():
         raise InvalidFiles([Problem(str(root), None, "", "no such folder (use --dir or ONCALL_DIR)")])
     people_path = root / PEOPLE_FILE
-    people: dict[str, Person] = {}
+    people: dict[str, Person] | None = None  # None: unreadable, so references cannot be checked
     if not people_path.exists():
         problems.append(Problem(_display(people_path), None, "", "missing: every data folder needs a people file"))
     else:
@@ -299,7 +326,9 @@ def load_directory(root: Path | str) -> Directory:
     for path in files:
         display = _display(path)
         if not ROTATION_ID.match(path.stem):
-            why = f"{path.stem!r} is not a rotation id: use lower-case letters, digits and dashes"
+            fixed = "-".join(re.findall(r"[a-z0-9]+", path.stem.lower())) or "my-rotation"
+            why = (f"{path.stem!r} is not a rotation id: use lower-case letters, digits and dashes"
+                   f" (e.g. rename it to {fixed}.toml)")
             problems.append(Problem(display, None, "", why))
             continue
         parsed = read_toml(path, display, problems)
@@ -311,7 +340,7 @@ def load_directory(root: Path | str) -> Directory:
         problems.append(Problem(_display(root), None, "", "no rotation files (<id>.toml) in this folder"))
     if problems:
         raise InvalidFiles(problems)
-    return Directory(people=people, rotations=rotations, root=str(root))
+    return Directory(people=people or {}, rotations=rotations, root=str(root))
 
 
 def _display(path: Path) -> str:
@@ -334,7 +363,7 @@ def _people(f: _File, data: dict) -> dict[str, Person]:
             f.problem(path, f"{pid!r} is not a person id: use letters, digits, '_', '-' and '.'")
             continue
         if not isinstance(p, dict):
-            f.problem(path, "must be a table ([people.ID])")
+            f.problem(path, f"must be a table ([people.{pid}] with name, phone, ...), not {_describe(p)}")
             continue
         f.keys(p, path, PERSON_KEYS)
         name = f.text(p, path, "name") or pid
@@ -353,7 +382,8 @@ def _people(f: _File, data: dict) -> dict[str, Person]:
         if notify is not None:
             bad = [c for c in notify if c not in CHANNELS]
             if bad or not notify:
-                f.problem(path + ("notify",), f"channels must be some of {', '.join(CHANNELS)}, got {notify!r}")
+                what = f"unknown channel {bad[0]!r}" if bad else "must name at least one channel"
+                f.problem(path + ("notify",), f"{what} (use {' and/or '.join(CHANNELS)})")
                 notify = None
         away = []
         for i, a in enumerate(f.tables(p, path, "away"), 1):
@@ -373,8 +403,8 @@ def _people(f: _File, data: dict) -> dict[str, Person]:
     return people
 
 
-def _person_ref(f: _File, path: tuple, who: str, people: dict[str, Person]) -> bool:
-    if who in people:
+def _person_ref(f: _File, path: tuple, who: str, people: dict[str, Person] | None) -> bool:
+    if people is None or who in people:
         return True
     close = difflib.get_close_matches(who, list(people), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else " (add them to people.toml)"
@@ -382,7 +412,7 @@ def _person_ref(f: _File, path: tuple, who: str, people: dict[str, Person]) -> b
     return False
 
 
-def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person], ids: set[str]) -> Rotation | None:
+def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, ids: set[str]) -> Rotation | None:
     before = len(f.problems)
     f.keys(data, (), ROTATION_KEYS, ("timezone",))
     zone = f.zone(data, (), "timezone")
@@ -414,7 +444,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person], ids: se
         only, _ = f.windows(t, path, "only") if "only" in t else (None, True)
         until = f.instant(t, path, "until", ltz)
         if start and until and ltz and until <= resolve(start, ltz):
-            f.problem(path + ("until",), "is not after the layer's start")
+            f.problem(path + ("until",), f"must be after the layer's start ({start:%Y-%m-%dT%H:%M})")
         if members and start and every and lzone and len(f.problems) == before:
             layers.append(Layer(lname, tuple(members), start, every, lzone, only, until))
 
@@ -442,7 +472,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person], ids: se
             continue
         if who in ids:
             kind = "rotation"
-        elif who in people:
+        elif people is None or who in people:
             kind = "person"
         else:
             close = difflib.get_close_matches(who, sorted(ids | set(people)), n=1)

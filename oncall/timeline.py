@@ -31,7 +31,8 @@ def resolve(wall: datetime, tz: ZoneInfo) -> datetime:
     """The UTC instant of naive wall time ``wall`` in ``tz`` (see the module rules)."""
     first = wall.replace(tzinfo=tz, fold=0)
     instant = first.astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) == wall:
+    # Same tzinfo on both sides: Python compares the wall fields (the hot path).
+    if instant.astimezone(tz) == first:
         return instant
     # ``wall`` falls in a gap: find the instant of the jump. With fold=1 zoneinfo uses
     # the offset after the change, which puts the wall time before the jump in UTC.
@@ -75,7 +76,10 @@ def parse_duration(text: str) -> timedelta:
         if key in parts:
             raise ValueError(f"{text!r} names {key} twice")
         parts[key] = int(number)
-    return timedelta(**parts)
+    try:
+        return timedelta(**parts)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long") from None
 
 
 def format_duration(d: timedelta) -> str:

@@ -1,0 +1,55 @@
+"""The bad-input corpus: every broken folder in tests/corpus/ is refused with exit 3 and
+one readable line per problem, `file:line: key: message`, and never a traceback.
+
+What each folder must produce is in tests/corpus/cases.toml."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))
+
+
+def test_the_manifest_and_the_folders_agree():
+    folders = {p.name for p in CORPUS.iterdir() if p.is_dir()}
+    assert folders == set(CASES)
+    assert len(CASES) >= 24
+
+
+def _pattern(case: str, file: str, line: int, key: str, words: str) -> re.Pattern:
+    where = re.escape(f"{case}/{file}") + (f":{line}" if line else "")
+    what = re.escape(f"{key}: ") if key else ""
+    return re.compile(rf"^(.*/)?{where}: {what}.*{re.escape(words)}")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_folder_is_refused_with_file_line_and_key(cli, case):
+    r = cli("check", "--dir", str(CORPUS / case), "--from", "2026-06-01T00:00Z")
+    assert "Traceback" not in r.err
+    assert r.code == 3, r.err
+    assert r.out == ""
+    reported = r.err.splitlines()
+    expected = CASES[case]["expect"]
+    # One line per problem, in order, nothing more: no cascades of follow-on errors.
+    assert len(reported) == len(expected), r.err
+    for line, (file, number, key, words) in zip(reported, expected, strict=True):
+        assert _pattern(case, file, number, key, words).match(line), f"{line!r} does not match {file}:{number}: {key}"
+
+
+def test_the_same_folder_fails_the_same_way_for_every_command(cli):
+    # Loading is shared: `now` and `shifts` refuse bad files exactly like `check`.
+    folder = str(CORPUS / "multiple-errors")
+    check = cli("check", "--dir", folder, "--from", "2026-06-01T00:00Z")
+    for args in (("now", "--at", "2026-06-01T00:00Z"), ("shifts", "--from", "2026-06-01T00:00Z")):
+        r = cli(*args, "--dir", folder)
+        assert (r.code, r.out, r.err) == (3, "", check.err)

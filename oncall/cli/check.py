@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import render
-from ..coverage import DEFAULT_MAX_DUTY, check
+from ..coverage import DEFAULT_MAX_DUTY, DEFAULT_MIN_REST, check
 from ..errors import UsageError
 from ..timeline import format_duration, parse_duration
 from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
 from .read import FromOpt, ToOpt, _days_opt
 from .times import parse_range
+
+SHOWN_PER_KIND = 3
 
 
 @app.command(name="check")
@@ -23,6 +27,10 @@ def check_cmd(
     to: ToOpt = None,
     days: _days_opt(28) = None,
     max_duty: Annotated[str, typer.Option("--max-duty", help="Warn when one person is on longer than this.")] = "7d",
+    min_rest: Annotated[str, typer.Option("--min-rest", help="Warn when one person rests less than this "
+                                                             "between two shifts.")] = "8h",
+    suggest: Annotated[bool, typer.Option("--suggest", help="Propose who could cover each problem, "
+                                                            "as ready 'oncall override add' commands.")] = False,
     dir: DirOpt = DEFAULT_DIR,
     tz: TzOpt = None,
     json: JsonOpt = False,
@@ -33,13 +41,19 @@ def check_cmd(
     ids = pick_rotations(d, rotations)
     a, b = parse_range(start, to, days, zone, clock(), 28)
     duty = _duration(max_duty, "--max-duty", DEFAULT_MAX_DUTY)
-    report = check(d, ids, a, b, duty)
+    rest = _duration(min_rest, "--min-rest", DEFAULT_MIN_REST)
+    report = check(d, ids, a, b, duty, rest, suggestions=suggest)
     problems = [_finding(f, problem=True) for f in report.problems]
     warnings = [_finding(f, problem=False) for f in report.warnings]
+    out_zone = json_zone(tz)
+    suggestions = [_suggestion(s, dir, out_zone) for s in report.suggestions]
     if json:
-        print(render.to_json({"problems": problems, "warnings": warnings}, json_zone(tz)))
+        body = {"problems": problems, "warnings": warnings}
+        if suggest:
+            body["suggestions"] = suggestions
+        print(render.to_json(body, out_zone))
     else:
-        _print_check(problems, warnings, ids, a, b, zone)
+        _print_check(problems, warnings, suggestions if suggest else None, ids, a, b, zone)
     if problems:
         raise typer.Exit(1)
 
@@ -61,7 +75,20 @@ def _finding(f, problem: bool) -> dict:
     return row
 
 
-def _print_check(problems, warnings, ids, a, b, zone) -> None:
+def _suggestion(s, root: Path, zone) -> dict:
+    """A suggestion row; ``command`` is exact (ISO times with offset) so it runs anywhere."""
+    row = {"rotation": s.rotation, "kind": s.kind, "start": s.start, "end": s.end, "person": s.person,
+           "load_hours": round(s.load.total_seconds() / 3600, 2), "command": None, "reason": s.reason}
+    if s.person:
+        words = ["oncall", "override", "add", s.rotation, "--who", s.person,
+                 "--from", s.start.astimezone(zone).isoformat(), "--to", s.end.astimezone(zone).isoformat()]
+        if root != DEFAULT_DIR:
+            words += ["--dir", str(root)]
+        row["command"] = shlex.join(words)
+    return row
+
+
+def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
     out = render.console()
     span = f"{render.when(a, zone)} → {render.when(b, zone)}"
     if problems:
@@ -74,7 +101,23 @@ def _print_check(problems, warnings, ids, a, b, zone) -> None:
             render.Column("end", "To", lambda v, r: render.when(v, zone)),
             render.Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"])),
         ], title=f"Problems {span}", row_style=lambda r: "red" if r["kind"] == "gap" else "yellow"))
+    for s in suggestions or []:
+        what = f"{s['rotation']} {s['kind']} {render.when(s['start'], zone)} → {render.when(s['end'], zone)}"
+        if s["command"]:
+            out.print(f"[cyan]suggest:[/] {what}: {s['person']} (on call {s['load_hours']:g}h in range)",
+                      highlight=False, markup=True)
+            out.print(f"  {s['command']}", markup=False, highlight=False)
+        else:
+            out.print(f"[cyan]suggest:[/] {what}: {s['reason']}", highlight=False)
+    groups: dict[tuple[str, str], list[dict]] = {}
     for w in warnings:
-        out.print(f"[yellow]warning:[/] {w['rotation']}: {w['message']}", highlight=False)
+        groups.setdefault((w["rotation"], w["kind"]), []).append(w)
+    for (rid, kind), items in groups.items():
+        for w in items[:SHOWN_PER_KIND]:
+            when = f" ({render.when(w['start'], zone)})" if kind not in ("layer-never-covers", "no-valid-phone") else ""
+            out.print(f"[yellow]warning:[/] {rid}: {w['message']}{when}", highlight=False)
+        if len(items) > SHOWN_PER_KIND:
+            out.print(f"[yellow]warning:[/] {rid}: … and {len(items) - SHOWN_PER_KIND} more {kind} "
+                      "(--json lists them all)", highlight=False)
     if not problems:
         out.print(f"[green]✓[/] {len(ids)} rotation(s) covered and reachable, {span}")

@@ -1,0 +1,367 @@
+"""Paging commands: ``page``, ``pages [show ID]``, ``contacts [test P]``.
+
+Heavy imports (the Twilio SDK, sqlite3, phonenumbers) stay inside the functions, so
+importing this module costs nothing for ``oncall now``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from .. import render
+from ..errors import NotFound, PagingFailed, UsageError
+from ..model import Step
+from ..timeline import format_duration, parse_duration
+from .app import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, app, check_person, clock, json_zone, load, viewer_zone
+
+FAKE_ENV = "ONCALL_TEST_FAKE_PAGER"  # tests only: a file the fake pager appends its sends to
+EXIT = {"acknowledged": 0, "sent": 0, "duplicate": 0, "unreached": 1}
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def make_pager():
+    """The pager for this process: Twilio from the environment (``PagingFailed`` naming
+    the missing variables), or the recording fake when ``ONCALL_TEST_FAKE_PAGER`` is set."""
+    fake = os.environ.get(FAKE_ENV)
+    if fake:
+        from ..paging.fake import FakePager
+
+        class _Now:
+            now = staticmethod(clock)
+
+        return FakePager(_Now(), record=fake)  # type: ignore[arg-type]
+    from ..paging.twilio import Credentials, TwilioPager
+
+    return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
+
+
+def _duration(text: str, option: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as e:
+        raise UsageError(f"{option}: {e}") from None
+
+
+def _rate(text: str) -> tuple[int, timedelta]:
+    count, _, per = text.partition("/")
+    if not count.strip().isdigit() or not per:
+        raise UsageError(f"--rate-limit: {text!r} is not COUNT/DURATION (e.g. 10/15m)")
+    return int(count), _duration(per, "--rate-limit")
+
+
+@app.command()
+def page(
+    rotation: Annotated[str, typer.Argument(help="Rotation id whose escalation policy to walk.")],
+    message: Annotated[str, typer.Option("--message", "-m", help="What is wrong (sent by SMS and read aloud).")],
+    repeat: Annotated[int, typer.Option("--repeat", min=0, help="Walk the whole policy this many more times.")] = 0,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once Twilio accepted the first send.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; send nothing, need no credentials.")]
+    = False,
+    dedup_key: Annotated[str | None, typer.Option("--dedup-key", help="Incident key: repeats send nothing new.")]
+    = None,
+    dedup_window: Annotated[str, typer.Option("--dedup-window", help="How long a dedup key holds.")] = "1h",
+    rate_limit: Annotated[str, typer.Option("--rate-limit", help="Sends per person per period.")] = "10/15m",
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Page ROTATION's escalation policy through Twilio (exit 0 acknowledged, 1 nobody reached, 5 failed)."""
+    from ..paging.escalation import Escalation, Policy, longest, plan
+
+    window = _duration(dedup_window, "--dedup-window")
+    limit, per = _rate(rate_limit)
+    if not message.strip():
+        raise UsageError("--message must not be empty")
+    zone = viewer_zone(tz)
+    d = load(dir)
+    if rotation not in d.rotations:
+        from .app import pick_rotations
+
+        pick_rotations(d, [rotation])
+    rot = d.rotations[rotation]
+    now = clock()
+    if dry_run:
+        steps = plan(d, rot.steps, now)
+        if json:
+            print(render.to_json({"rotation": rotation, "at": now, "repeat": repeat, "steps": steps}, json_zone(tz)))
+        else:
+            _print_plan(rotation, steps, repeat, now, zone)
+        return
+    pager = make_pager()
+    from ..paging.log import PageLog
+
+    log = PageLog()
+    page_id, duplicate = log.open_page(rotation, message, now, now + longest(rot.steps, repeat), dedup_key, window)
+    if duplicate:
+        _result(log.page(page_id), "duplicate", json, tz, zone)
+        return
+    engine = Escalation(d, pager, log, clock, sleep, Policy(limit=limit, per=per))
+    with _live_status(engine, page_id, json):
+        try:
+            outcome, _ = engine.run(page_id, rot.steps, message, label=rotation, name=rot.name, repeat=repeat,
+                                    no_wait=no_wait)
+        except PagingFailed:
+            if json:
+                print(render.to_json(log.page(page_id), json_zone(tz)))
+            raise
+    _result(log.page(page_id), outcome, json, tz, zone)
+    if EXIT[outcome]:
+        raise typer.Exit(EXIT[outcome])
+
+
+def _result(record: dict, outcome: str, json: bool, tz, zone) -> None:
+    record = record | {"outcome": outcome}
+    if outcome == "duplicate":
+        record["original_outcome"] = record.get("outcome_logged")
+    if json:
+        print(render.to_json(record, json_zone(tz)))
+        return
+    out = render.console()
+    pid = record["id"]
+    text = {
+        "acknowledged": f"[green]✓[/] page #{pid} acknowledged by {record['acknowledged_by']}",
+        "sent": f"[green]✓[/] page #{pid} sent (not waiting for an acknowledgement)",
+        "duplicate": f"page #{pid} already covers this dedup key ({record['dedup_key']}); nothing sent",
+        "unreached": f"[red]✗[/] page #{pid}: nobody acknowledged",
+    }[outcome]
+    out.print(text)
+    if record["attempts"]:
+        out.print(_attempts_table(record["attempts"], zone))
+
+
+def _attempts_table(attempts: list[dict], zone):
+    return render.table(attempts, [
+        render.Column("round", "Round", lambda v, r: str(v + 1)),
+        render.Column("step", "Step"),
+        render.Column("person", "Person"),
+        render.Column("channel", "Channel"),
+        render.Column("status", "Status"),
+        render.Column("error_code", "Error"),
+        render.Column("sid", "Twilio SID"),
+        render.Column("started", "At", lambda v, r: render.when(v, zone)),
+        render.Column("detail", "Detail"),
+    ])
+
+
+def _print_plan(rotation: str, steps: list[dict], repeat: int, now, zone) -> None:
+    out = render.console()
+    title = f"Dry run: page {rotation} at {render.when(now, zone)}" + (f", {repeat + 1} rounds" if repeat else "")
+    out.print(render.table(steps, [
+        render.Column("step", "Step"),
+        render.Column("who", "Who", lambda v, r: f"{v} ({r['kind']})"),
+        render.Column("person", "Pages now", lambda v, r: v or "nobody on call"),
+        render.Column("channels", "Channels", lambda v, r: ", ".join(v) or "—"),
+        render.Column("wait", "Wait", lambda v, r: format_duration(timedelta(seconds=v))),
+        render.Column("unreachable", "Skipped because", lambda v, r: v or ""),
+    ], title=title))
+
+
+class _live_status:
+    """A Rich live line while a page waits, only when stderr is a terminal and not --json."""
+
+    def __init__(self, engine, page_id: int, json: bool):
+        self.engine, self.page_id, self.live = engine, page_id, None
+        self.event: dict = {}
+        console = render.console(stderr=True)
+        if json or not console.is_terminal:
+            return
+        from rich.live import Live
+
+        self.live = Live(self, console=console, refresh_per_second=2, transient=True)
+        engine.on_status = self.update
+
+    def update(self, event: dict) -> None:
+        self.event = event
+
+    def __rich__(self) -> str:
+        e = self.event
+        if not e:
+            return f"page #{self.page_id}: starting"
+        left = ""
+        if e.get("until"):
+            secs = max(0, int((e["until"] - clock()).total_seconds()))
+            left = f"  {secs // 60}:{secs % 60:02d} left"
+        return (f"page #{self.page_id}  step {e.get('step')}  {e.get('person') or '—'}  "
+                f"{e.get('channel') or ''}  {e.get('status')}{left}")
+
+    def __enter__(self):
+        if self.live:
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.live:
+            self.live.__exit__(*exc)
+
+
+pages_app = typer.Typer(help="The page log: every page, attempt, Twilio SID and error code.",
+                        invoke_without_command=True, no_args_is_help=False)
+app.add_typer(pages_app, name="pages")
+
+
+@pages_app.callback()
+def pages(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option("--since", help="Only pages from this time (ISO or -1d).")] = None,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """List logged pages (newest last)."""
+    if ctx.invoked_subcommand:
+        return
+    from ..paging.log import PageLog
+    from .times import parse_time
+
+    zone = viewer_zone(tz)
+    start = parse_time(since, zone, clock(), "--since") if since else None
+    rows = PageLog().pages(start)
+    if json:
+        print(render.to_json(rows, json_zone(tz)))
+        return
+    render.console().print(render.table(rows, [
+        render.Column("id", "Page"),
+        render.Column("started", "Started", lambda v, r: render.when(v, zone)),
+        render.Column("rotation", "Rotation"),
+        render.Column("outcome", "Outcome"),
+        render.Column("acknowledged_by", "Acknowledged by"),
+        render.Column("attempts", "Attempts"),
+        render.Column("dedup_key", "Dedup key"),
+        render.Column("message", "Message"),
+    ], title="Pages"))
+
+
+@pages_app.command("show")
+def pages_show(
+    page_id: Annotated[int, typer.Argument(metavar="ID", help="Page id (from `oncall pages`).")],
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """One page with all its attempts."""
+    from ..paging.log import PageLog
+
+    zone = viewer_zone(tz)
+    record = PageLog().page(page_id)
+    if record is None:
+        raise NotFound(f"no page {page_id} in the page log")
+    if json:
+        print(render.to_json(record, json_zone(tz)))
+        return
+    out = render.console()
+    out.print(f"page #{record['id']} {record['rotation'] or '(test)'}: {record['outcome']}"
+              + (f" by {record['acknowledged_by']}" if record["acknowledged_by"] else "")
+              + f", started {render.when(record['started'], zone)}")
+    out.print(f"message: {record['message']}")
+    out.print(_attempts_table(record["attempts"], zone))
+
+
+contacts_app = typer.Typer(help="Who can be reached, and how.", invoke_without_command=True, no_args_is_help=False)
+app.add_typer(contacts_app, name="contacts")
+
+
+def _phone_type(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    import phonenumbers
+
+    try:
+        n = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    kind = phonenumbers.number_type(n)
+    names = {v: k.lower().replace("_", "-") for k, v in vars(phonenumbers.PhoneNumberType).items()
+             if k.isupper() and isinstance(v, int)}
+    name = names.get(kind)
+    return {"fixed-line": "landline", "fixed-line-or-mobile": "landline-or-mobile"}.get(name, name)
+
+
+@contacts_app.callback()
+def contacts(
+    ctx: typer.Context,
+    lookup: Annotated[bool, typer.Option("--lookup", help="Ask Twilio Lookup for each line type.")] = False,
+    dir: DirOpt = DEFAULT_DIR,
+    json: JsonOpt = False,
+) -> None:
+    """Every person: phone validity and type, channels, rotations (exit 1 if someone cannot get SMS)."""
+    if ctx.invoked_subcommand:
+        ctx.obj = dir
+        return
+    d = load(dir)
+    pager = make_pager() if lookup else None
+    rows = []
+    for pid, p in sorted(d.people.items()):
+        rots = sorted(rid for rid, r in d.rotations.items()
+                      if pid in r.members or any(o.who == pid for o in r.overrides)
+                      or any(s.kind == "person" and s.who == pid for s in r.steps))
+        problem = None if p.phone_valid else ("no-phone" if not p.phone else "invalid-phone")
+        row = {"person": pid, "name": p.name, "phone": p.phone, "valid": p.phone_valid,
+               "type": _phone_type(p.phone) if p.phone_valid else None, "channels": list(p.notify),
+               "rotations": rots, "problem": problem}
+        if pager is not None and p.phone_valid:
+            from ..paging import PagerError
+
+            try:
+                row["line_type"] = pager.line_type(p.phone)
+            except PagerError as e:
+                if e.code == 20003:
+                    raise PagingFailed(f"Twilio refused the credentials (error {e.code})") from None
+                row["line_type"] = None
+                row["problem"] = f"lookup failed: {e}"
+            if "sms" in p.notify and row["line_type"] == "landline":
+                row["problem"] = "landline: SMS cannot arrive"
+        rows.append(row)
+    if json:
+        print(render.to_json(rows))
+    else:
+        cols = [
+            render.Column("person", "Person", style="bold"),
+            render.Column("phone", "Phone"),
+            render.Column("valid", "Valid"),
+            render.Column("type", "Type"),
+            *([render.Column("line_type", "Line (Twilio)")] if lookup else []),
+            render.Column("channels", "Channels", lambda v, r: ", ".join(v)),
+            render.Column("rotations", "Rotations", lambda v, r: ", ".join(v) or "—"),
+            render.Column("problem", "Problem", lambda v, r: v or ""),
+        ]
+        render.console().print(render.table(rows, cols, title="Contacts",
+                                             row_style=lambda r: "yellow" if r["problem"] else None))
+    if any(r["problem"] for r in rows):
+        raise typer.Exit(1)
+
+
+@contacts_app.command("test")
+def contacts_test(
+    ctx: typer.Context,
+    person: Annotated[str, typer.Argument(help="Person id.")],
+    wait: Annotated[str, typer.Option("--wait", help="How long to wait for the ACK reply.")] = "5m",
+    dir: DirOpt = DEFAULT_DIR,
+    json: JsonOpt = False,
+) -> None:
+    """Send PERSON a test SMS and wait for them to reply ACK (exit 0 replied, 1 not)."""
+    from ..paging.escalation import Escalation
+    from ..paging.log import PageLog
+
+    if dir == DEFAULT_DIR and isinstance(ctx.obj, os.PathLike):
+        dir = ctx.obj
+    d = load(dir)
+    check_person(d, person)
+    patience = _duration(wait, "--wait")
+    pager = make_pager()
+    log = PageLog()
+    now = clock()
+    msg = f"Test page for {d.people[person].name}."
+    page_id, _ = log.open_page(None, msg, now, now + patience)
+    engine = Escalation(d, pager, log, clock, sleep)
+    with _live_status(engine, page_id, json):
+        outcome, _ = engine.run(page_id, (Step(person, "person", patience),), msg, label="test", name="test",
+                                channels=("sms",))
+    _result(log.page(page_id), outcome, json, None, viewer_zone(None))
+    if EXIT[outcome]:
+        raise typer.Exit(EXIT[outcome])

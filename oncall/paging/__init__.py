@@ -1,0 +1,93 @@
+"""Paging: the ``Pager`` interface the escalation engine drives, and its value types.
+
+Two implementations share the interface: ``twilio.TwilioPager`` (the real thing, which
+imports the SDK lazily) and ``fake.FakePager`` (scripted, for tests). The engine
+(``escalation``) is pure logic: the pager, the clock and ``sleep`` are injected, so it
+never reads the real clock itself. The page log (``log``) is SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+# Twilio error codes the engine acts on (https://www.twilio.com/docs/api/errors).
+BAD_CREDENTIALS = 20003
+INVALID_NUMBER = (21211, 21214)
+SMS_REFUSED = (21610, 21614)  # the person replied STOP / the number is not a mobile
+DELIVERY_FAILED = range(30003, 30009)  # 30003-30008: unreachable, blocked, unknown, filtered...
+
+SMS_FAILED = ("undelivered", "failed", "canceled")
+CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
+
+
+class PagerError(Exception):
+    """Twilio (or the network) refused a request.
+
+    ``status`` is the HTTP status (None for a connection error), ``code`` Twilio's error
+    code, ``retry_after`` the seconds a Retry-After header asked for. The message never
+    contains credentials.
+    """
+
+    def __init__(self, message: str, code: int | None = None, status: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying: 429, any 5xx, or no HTTP answer at all."""
+        return self.status is None or self.status == 429 or self.status >= 500
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Twilio accepted a message or call: its SID and initial status."""
+
+    sid: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """A message's or call's current state. ``answered_by`` is Twilio's answering-machine
+    verdict for calls (``human``, ``machine_start``, ``fax``, ``unknown``...)."""
+
+    status: str
+    error_code: int | None = None
+    answered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An inbound SMS from ``phone``, sent at ``sent_at``."""
+
+    phone: str
+    body: str
+    sent_at: datetime
+
+
+class Pager(Protocol):
+    """What the escalation engine needs from a telephony provider. Every method raises
+    ``PagerError`` when the provider refuses or cannot be reached."""
+
+    def send_sms(self, to: str, body: str) -> Sent: ...
+
+    def call(self, to: str, twiml: str) -> Sent: ...
+
+    def message_status(self, sid: str) -> Status: ...
+
+    def call_status(self, sid: str) -> Status: ...
+
+    def hang_up(self, sid: str) -> None: ...
+
+    def replies(self, phone: str, since: datetime) -> list[Reply]:
+        """Inbound SMS from ``phone`` to our number sent at or after ``since``."""
+        ...
+
+    def line_type(self, phone: str) -> str | None:
+        """``mobile``, ``landline``, ``voip``... from a carrier lookup; None if unknown."""
+        ...

@@ -1,0 +1,295 @@
+"""The escalation engine: pure logic driven by an injected pager, clock and sleep.
+
+A page walks the steps of a policy, ``repeat + 1`` times. At each step:
+
+* the person is resolved when the step starts (a rotation step: whoever is on call in
+  that rotation at that instant; a person step: that person). Nobody on call, or a person
+  who is unreachable (away, no or invalid phone, a number Twilio rejected earlier in this
+  page), is logged and skipped at once;
+* the person's channels are tried in order. The step's ``wait`` is shared among the
+  channels still to try: each gets an equal part of what remains, so time a failed
+  channel did not use passes to the next one, and the whole step never exceeds ``wait``;
+* while waiting, the engine polls: an inbound SMS starting with ``ack`` (any case) from
+  any phone paged so far in this page, sent after it was first paged, acknowledges; so
+  does a call Twilio reports answered by a ``human``. A failed or undelivered SMS, a
+  delivery error 30003-30008, and a call that ended otherwise (machine, busy, no-answer,
+  failed, canceled) move on at once.
+
+Twilio faults: transient ones (429, 5xx, no answer) are retried with exponential backoff
+and jitter, at least as long as Retry-After asks; 21211/21214 skip the person; 21610 and
+21614 skip SMS for the person and call instead; 20003 stops the page (``PagingFailed``);
+anything else moves to the next channel. Every outcome is written to the page log.
+
+``no_wait``: stop at the first send Twilio accepts (outcome ``sent``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..coverage import unreachable_reason
+from ..errors import PagingFailed
+from ..model import Directory, Person, Step
+from ..schedule import on_call
+from . import BAD_CREDENTIALS, DELIVERY_FAILED, INVALID_NUMBER, SMS_FAILED, SMS_REFUSED, Pager, PagerError
+from .text import sms_body, twiml
+
+ACKNOWLEDGED, SENT, UNREACHED, DUPLICATE, FAILED = "acknowledged", "sent", "unreached", "duplicate", "failed"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Tunables. ``limit`` sends per person per ``per`` (across all pages)."""
+
+    limit: int = 10
+    per: timedelta = timedelta(minutes=15)
+    poll: timedelta = timedelta(seconds=5)
+    retries: int = 4
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    backoff_cap: float = 30.0
+    retry_after_cap: float = 120.0
+
+
+def resolve(directory: Directory, step: Step, at: datetime) -> str | None:
+    """The person a step pages at instant ``at``."""
+    if step.kind == "person":
+        return step.who
+    rotation = directory.rotations.get(step.who)
+    return on_call(rotation, at).person if rotation else None
+
+
+def plan(directory: Directory, steps: tuple[Step, ...], at: datetime) -> list[dict]:
+    """What a page would do if every step ran at ``at``: one row per step."""
+    rows = []
+    for i, step in enumerate(steps, 1):
+        pid = resolve(directory, step, at)
+        person = directory.people.get(pid) if pid else None
+        rows.append({"step": i, "who": step.who, "kind": step.kind, "wait": int(step.wait.total_seconds()),
+                     "person": pid, "channels": list(person.notify) if person else [],
+                     "unreachable": (unreachable_reason(person, at) if pid else "nobody-on-call")})
+    return rows
+
+
+def longest(steps: tuple[Step, ...], repeat: int) -> timedelta:
+    """How long a page can run at most (its waits), used as the dedup horizon of an open page."""
+    return sum((s.wait for s in steps), timedelta()) * (repeat + 1) + timedelta(minutes=5)
+
+
+@dataclass
+class _Run:
+    page_id: int
+    label: str
+    name: str
+    message: str
+    paged: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # phone -> (person, first paged)
+    no_sms: set[str] = field(default_factory=set)
+    invalid: set[str] = field(default_factory=set)
+
+
+class _Acked(Exception):
+    def __init__(self, person: str):
+        self.person = person
+
+
+class Escalation:
+    def __init__(self, directory: Directory, pager: Pager, log, now: Callable[[], datetime],
+                 sleep: Callable[[float], None], policy: Policy = Policy(),
+                 rand: Callable[[], float] = random.random, on_status: Callable[[dict], None] | None = None):
+        self.d = directory
+        self.pager = pager
+        self.log = log
+        self.now = now
+        self.sleep = sleep
+        self.policy = policy
+        self.rand = rand
+        self.on_status = on_status or (lambda event: None)
+
+    def run(self, page_id: int, steps: tuple[Step, ...], message: str, *, label: str, name: str, repeat: int = 0,
+            no_wait: bool = False, channels: tuple[str, ...] | None = None) -> tuple[str, str | None]:
+        """Walk the policy; returns ``(outcome, acknowledged_by)`` and records it in the log."""
+        run = _Run(page_id, label, name, message)
+        try:
+            outcome, who = self._walk(run, steps, repeat, no_wait, channels)
+        except PagingFailed:
+            self.log.finish_page(page_id, FAILED, self.now())
+            raise
+        self.log.finish_page(page_id, outcome, self.now(), who)
+        return outcome, who
+
+    def _walk(self, run: _Run, steps, repeat: int, no_wait: bool, channels) -> tuple[str, str | None]:
+        for rnd in range(repeat + 1):
+            for i, step in enumerate(steps, 1):
+                t = self.now()
+                pid = resolve(self.d, step, t)
+                person = self.d.people.get(pid) if pid else None
+                reason = "nobody-on-call" if pid is None else unreachable_reason(person, t)
+                if reason is None and pid in run.invalid:
+                    reason = "invalid-number"
+                if reason:
+                    self.log.add_attempt(run.page_id, rnd, i, pid, None, "skipped", t, detail=reason)
+                    self.on_status({"step": i, "person": pid, "channel": None, "status": f"skipped: {reason}"})
+                    continue
+                try:
+                    if self._step(run, rnd, i, person, t + step.wait, no_wait, channels):
+                        return SENT, None
+                except _Acked as a:
+                    return ACKNOWLEDGED, a.person
+        return UNREACHED, None
+
+    def _step(self, run: _Run, rnd: int, i: int, person: Person, deadline: datetime, no_wait: bool,
+              channels) -> bool:
+        """Try the person's channels until the step's deadline; True when ``no_wait`` sent one.
+        Raises ``_Acked`` on an acknowledgement."""
+        chans = list(channels or person.notify)
+        k = 0
+        while k < len(chans):
+            ch = chans[k]
+            k += 1
+            if ch == "sms" and person.id in run.no_sms:
+                self.log.add_attempt(run.page_id, rnd, i, person.id, ch, "skipped", self.now(),
+                                     detail="sms refused earlier in this page")
+                continue
+            left = sum(1 for c in chans[k - 1:] if not (c == "sms" and person.id in run.no_sms))
+            share = max(deadline - self.now(), timedelta()) / max(left, 1)
+            result = self._attempt(run, rnd, i, person, ch, self.now() + share, no_wait)
+            if result == "sent":
+                return True
+            if result == "no-sms" and "voice" not in chans[k:]:
+                chans.append("voice")
+            if result == "skip-person":
+                return False
+        return False
+
+    def _attempt(self, run: _Run, rnd: int, i: int, person: Person, ch: str, until: datetime, no_wait: bool) -> str:
+        """One channel to one person: ``sent`` (no_wait), ``moved-on``, ``no-sms``, ``skip-person``.
+        Raises ``_Acked`` or ``PagingFailed``."""
+        t = self.now()
+        aid, allowed = self.log.start_attempt(run.page_id, rnd, i, person.id, ch, t, self.policy.limit,
+                                              self.policy.per)
+        event = {"round": rnd, "step": i, "person": person.id, "channel": ch, "until": until}
+        if not allowed:
+            self.on_status(event | {"status": "rate-limited"})
+            return "moved-on"
+        phone = person.phone or ""
+        try:
+            if ch == "sms":
+                sent, note = self._retry(lambda: self.pager.send_sms(phone, sms_body(run.label, run.page_id,
+                                                                                      run.message)))
+            else:
+                sent, note = self._retry(lambda: self.pager.call(phone, twiml(run.name, run.page_id, run.message)))
+        except PagerError as e:
+            return self._refused(run, aid, person, ch, e)
+        self.log.update_attempt(aid, sent.status, self.now(), sid=sent.sid, detail=note)
+        run.paged.setdefault(phone, (person.id, t))
+        self.on_status(event | {"status": sent.status})
+        if no_wait:
+            return "sent"
+        return self._wait(run, aid, person, ch, sent.sid, until, event)
+
+    def _refused(self, run: _Run, aid: int, person: Person, ch: str, e: PagerError) -> str:
+        code = e.code
+        at = self.now()
+        if code == BAD_CREDENTIALS:
+            self.log.update_attempt(aid, "failed", at, error_code=code, detail=str(e))
+            raise PagingFailed(f"Twilio refused the credentials (error {code}); page {run.page_id} stopped")
+        if code in INVALID_NUMBER:
+            run.invalid.add(person.id)
+            self.log.update_attempt(aid, "invalid-number", at, error_code=code, detail=str(e))
+            return "skip-person"
+        if ch == "sms" and code in SMS_REFUSED:
+            run.no_sms.add(person.id)
+            status = "unsubscribed" if code == 21610 else "not-mobile"
+            self.log.update_attempt(aid, status, at, error_code=code, detail=str(e))
+            return "no-sms"
+        self.log.update_attempt(aid, "error", at, error_code=code, detail=str(e))
+        return "moved-on"
+
+    def _wait(self, run: _Run, aid: int, person: Person, ch: str, sid: str, until: datetime, event: dict) -> str:
+        status = None
+        while True:
+            self.sleep(max(0.0, min(self.policy.poll, until - self.now()).total_seconds()))
+            try:
+                polled = self.pager.message_status(sid) if ch == "sms" else self.pager.call_status(sid)
+            except PagerError as e:
+                if e.code == BAD_CREDENTIALS:
+                    self.log.update_attempt(aid, "failed", self.now(), error_code=e.code, detail=str(e))
+                    raise PagingFailed(
+                        f"Twilio refused the credentials (error {e.code}); page {run.page_id} stopped") from None
+                polled = None  # a failed poll is not a verdict; poll again
+            if polled:
+                status = polled
+            acker = self._check_acks(run, event)
+            if acker:
+                if ch == "voice":
+                    self._end_call(ch, sid, status)
+                self.log.update_attempt(aid, status.status if status else "sent", self.now())
+                raise _Acked(acker)
+            if polled:
+                self.on_status(event | {"status": status.answered_by or status.status})
+                if ch == "voice" and status.answered_by == "human":
+                    self.log.update_attempt(aid, "acknowledged", self.now(), detail="answered by a human")
+                    raise _Acked(person.id)
+                if self._failed(ch, status):
+                    self._end_call(ch, sid, status)
+                    self.log.update_attempt(aid, status.status, self.now(), error_code=status.error_code,
+                                            detail=f"answered by {status.answered_by}" if status.answered_by else "")
+                    return "moved-on"
+            if self.now() >= until:
+                if ch == "voice":
+                    self._end_call(ch, sid, status)
+                last = status.status if status else "unknown"
+                self.log.update_attempt(aid, last, self.now(), detail="no acknowledgement in time")
+                return "moved-on"
+
+    @staticmethod
+    def _failed(ch: str, s) -> bool:
+        if s.error_code in DELIVERY_FAILED:
+            return True
+        if ch == "sms":
+            return s.status in SMS_FAILED
+        return s.status in ("completed", "busy", "no-answer", "failed", "canceled") or bool(s.answered_by)
+
+    def _end_call(self, ch: str, sid: str, status) -> None:
+        if ch != "voice" or (status and status.status in ("completed", "busy", "no-answer", "failed", "canceled")):
+            return
+        try:
+            self.pager.hang_up(sid)
+        except PagerError:
+            pass  # the call ends by itself; nothing more to do
+
+    def _check_acks(self, run: _Run, event: dict) -> str | None:
+        """The person whose SMS reply acknowledges the page, if any; the reply is logged."""
+        for phone, (pid, since) in list(run.paged.items()):
+            try:
+                replies = self.pager.replies(phone, since.replace(microsecond=0))
+            except PagerError:
+                continue  # a failed poll is retried at the next tick
+            for r in replies:
+                if r.sent_at >= since.replace(microsecond=0) and r.body.strip().lower().startswith("ack"):
+                    self.log.add_attempt(run.page_id, event["round"], event["step"], pid, "sms-reply",
+                                         "acknowledged", self.now(), detail=f"replied at {r.sent_at.isoformat()}")
+                    return pid
+        return None
+
+    def _retry(self, send: Callable):
+        """``send()`` with bounded retries of transient faults; returns ``(result, note)``."""
+        p = self.policy
+        codes: list[str] = []
+        for n in range(p.retries + 1):
+            try:
+                return send(), (f"retried after {', '.join(codes)}" if codes else "")
+            except PagerError as e:
+                if not e.transient or n == p.retries:
+                    if codes:
+                        e.args = (f"{e.args[0]} (after retries: {', '.join(codes)})",)
+                    raise
+                codes.append(str(e.code or e.status or "connection error"))
+                delay = min(p.backoff_cap, p.backoff * 2 ** n)
+                delay = delay / 2 + self.rand() * delay / 2
+                if e.retry_after is not None:
+                    delay = max(delay, min(e.retry_after, p.retry_after_cap))
+                self.sleep(delay)
+        raise AssertionError("unreachable")

@@ -1,0 +1,131 @@
+"""``oncall export``: iCalendar feeds of the final schedule (see ``oncall.ical``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from .app import DEFAULT_DIR, DirOpt, RotArg, TzOpt, app, check_person, clock, load, pick_rotations, viewer_zone
+from .times import parse_time
+
+BACK = timedelta(days=30)
+AHEAD = timedelta(days=365)
+
+PersonOpt = Annotated[str | None, typer.Option("--person", help="One person's shifts across the rotations.")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="Start: ISO time or relative. Default: 30 days ago.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive). Default: 365 days ahead.")]
+OutOpt = Annotated[str, typer.Option("-o", "--output", help="File to write, '-' for stdout; a folder with --all.")]
+AllOpt = Annotated[bool, typer.Option(
+    "--all", help="Write a folder: a feed per rotation and per person, and an index.html to publish them.")]
+BusyOpt = Annotated[bool, typer.Option("--busy", help="Shifts show as busy (default: free).")]
+RemindOpt = Annotated[str | None, typer.Option("--remind", help="A reminder this long before each shift: 15m, 1h.")]
+GapsOpt = Annotated[bool, typer.Option("--gaps", help="Add 'NO ONE ON CALL' events where coverage has a hole.")]
+
+
+def default_window(now: datetime) -> tuple[datetime, datetime]:
+    """30 days back to 365 days ahead of ``now``, widened to whole UTC days so that every
+    export made on one day gives the same bytes."""
+    today = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - BACK, today + AHEAD + timedelta(days=1)
+
+
+@app.command()
+def export(
+    rotations: RotArg = None,
+    person: PersonOpt = None,
+    start: FromOpt = None,
+    to: ToOpt = None,
+    output: OutOpt = "-",
+    all_feeds: AllOpt = False,
+    busy: BusyOpt = False,
+    remind: RemindOpt = None,
+    with_gaps: GapsOpt = False,
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+) -> None:
+    """iCalendar feeds of the schedule, for Google, Outlook, Apple Calendar and Thunderbird."""
+    from .. import ical
+    from ..timeline import parse_duration
+
+    zone = viewer_zone(tz)
+    if all_feeds and (rotations or person):
+        raise UsageError("--all exports every rotation and person; do not name any")
+    if all_feeds and output == "-":
+        raise UsageError("--all needs -o DIR, the folder to write")
+    if person and with_gaps:
+        raise UsageError("--gaps applies to rotation feeds, not to --person")
+    options = ical.Options(busy=busy, gaps=with_gaps)
+    if remind is not None:
+        try:
+            options = ical.Options(busy=busy, gaps=with_gaps, remind=parse_duration(remind))
+        except ValueError as e:
+            raise UsageError(f"--remind: {e}") from None
+    d = load(dir)
+    ids = pick_rotations(d, rotations)
+    if person:
+        check_person(d, person)
+    now = clock()
+    a, b = default_window(now)
+    if start:
+        a = parse_time(start, zone, now, "--from")
+        if not to:
+            b = a + BACK + AHEAD
+    if to:
+        b = parse_time(to, zone, now, "--to")
+    # iCalendar has whole seconds; a sub-second edge would break byte-identical re-exports.
+    a, b = a.replace(microsecond=0), b.replace(microsecond=0)
+    if b <= a:
+        raise UsageError("--to must be after --from")
+
+    if all_feeds:
+        _write_folder(Path(output), d, ids, a, b, options)
+        return
+    data = ical.person_feed(d, person, ids, a, b, options) if person else ical.rotation_feed(d, ids, a, b, options)
+    if output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    _write(Path(output), data)
+    _say(f"wrote {output} ({data.count(b'BEGIN:VEVENT')} events)")
+
+
+def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, options) -> None:
+    from .. import ical
+
+    feeds = []
+    for rid in ids:
+        path = f"rotations/{rid}.ics"
+        data = ical.rotation_feed(d, [rid], a, b, options)
+        _write(root / path, data)
+        feeds.append(("Rotations", f"{d.rotations[rid].name} ({rid})", path))
+    person_options = ical.Options(busy=options.busy, remind=options.remind)
+    for pid in sorted(d.people):
+        path = f"people/{pid}.ics"
+        _write(root / path, ical.person_feed(d, pid, ids, a, b, person_options))
+        feeds.append(("People", f"{d.people[pid].name} ({pid})", path))
+    _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode())
+    _say(f"wrote {len(feeds)} feeds and index.html to {root}")
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Atomic: a subscriber never reads half a feed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _say(text: str) -> None:
+    from .. import render
+
+    render.console(stderr=True).print(text)

@@ -1,0 +1,290 @@
+"""``oncall report`` (who carries how much, how evenly) and ``oncall timeline`` (the picture)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from .. import render
+from ..errors import UsageError
+from ..model import Directory, Segment
+from ..timeline import Interval, resolve, to_wall
+from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
+from .read import FromOpt, ToOpt
+from .times import parse_range, parse_time
+
+MonthOpt = Annotated[str | None, typer.Option("--month", help="A calendar month, YYYY-MM, in --tz or the local zone.")]
+
+
+def month_range(text: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """``2026-03`` -> the instants of its first midnight and the next month's, on ``zone``'s clock."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not m or not 1 <= int(m[2]) <= 12:
+        raise UsageError(f"--month: {text!r} is not a month (use YYYY-MM, e.g. 2026-03)")
+    y, mo = int(m[1]), int(m[2])
+    nxt = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    return resolve(datetime(y, mo, 1), zone), resolve(datetime(*nxt, 1), zone)
+
+
+def _hours(d: timedelta) -> float:
+    return round(d.total_seconds() / 3600, 2)
+
+
+@app.command()
+def report(
+    rotations: RotArg = None,
+    month: MonthOpt = None,
+    start: FromOpt = None,
+    to: ToOpt = None,
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Hours on call per person (nights, weekends, shifts, longest) and coverage and balance per
+    rotation, for a month (default: this one) or --from/--to."""
+    from ..fairness import OVERLOAD
+    from ..fairness import report as fairness_report
+
+    zone = viewer_zone(tz)
+    d = load(dir)
+    ids = pick_rotations(d, rotations)
+    now = clock()
+    if month and (start or to):
+        raise UsageError("give --month or --from/--to, not both")
+    if start or to:
+        a, b = parse_range(start, to, None, zone, now, 28)
+    else:
+        a, b = month_range(month or to_wall(now, zone).strftime("%Y-%m"), zone)
+    f = fairness_report(d, ids, a, b)
+    people = [{"person": p.person, "hours": _hours(p.hours), "night_hours": _hours(p.night),
+               "weekend_hours": _hours(p.weekend), "shifts": p.shifts, "longest_hours": _hours(p.longest)}
+              for p in f.people]
+    rots = [{"rotation": r.rotation, "coverage_percent": round(100 * r.coverage, 2), "balance": round(r.balance, 3),
+             "mean_hours": _hours(r.mean), "overloaded": list(r.overloaded),
+             "hours": {p: _hours(h) for p, h in r.hours.items()}} for r in f.rotations]
+    if json:
+        print(render.to_json({"start": a, "end": b, "people": people, "rotations": rots}, json_zone(tz)))
+        return
+    out = render.console()
+    span = f"{render.when(a, zone)} → {render.when(b, zone)}"
+    out.print(render.table(people, [
+        render.Column("person", "Person", lambda v, r: f"{_name(d, v)} ({v})"),
+        render.Column("hours", "Hours", _num),
+        render.Column("night_hours", "Night 22-06", _num),
+        render.Column("weekend_hours", "Weekend", _num),
+        render.Column("shifts", "Shifts"),
+        render.Column("longest_hours", "Longest (h)", _num),
+    ], title=f"On-call load {span} (people's own zones for nights and weekends)"))
+    out.print(render.table(rots, [
+        render.Column("rotation", "Rotation", style="bold"),
+        render.Column("coverage_percent", "Covered", lambda v, r: f"{v:g}%"),
+        render.Column("balance", "Balance", lambda v, r: f"{v:.2f}"),
+        render.Column("mean_hours", "Mean hours", _num),
+        render.Column("overloaded", f"Over {OVERLOAD:g}× mean",
+                      lambda v, r: ", ".join(f"{p} ({r['hours'][p]:g}h)" for p in v) or "—"),
+    ], title="Rotations (balance: 1 = even, 0 = someone carries nothing)",
+        row_style=lambda r: "red" if r["coverage_percent"] < 100 else None))
+
+
+def _num(value: float, row: dict) -> str:
+    return f"{value:g}"
+
+
+def _name(d: Directory, pid: str) -> str:
+    p = d.people.get(pid)
+    return p.name if p else pid
+
+
+# ---------------------------------------------------------------- timeline
+
+PALETTE = ("dodger_blue2", "green3", "magenta", "dark_orange", "cyan3", "gold1", "medium_purple1", "spring_green2",
+           "deep_pink3", "steel_blue1", "chartreuse3", "orchid", "tan", "turquoise2", "light_salmon1", "plum2")
+STEPS = tuple(timedelta(minutes=m) for m in (30, 60, 120, 180, 240, 360, 720, 1440))
+MAX_CELLS = 96
+GAP, OUTSIDE = "!", "·"
+
+
+def slots(a: datetime, days: float, zone: ZoneInfo) -> list[Interval]:
+    """Columns of the grid: equal steps of ``zone``'s wall clock from ``a`` (at most MAX_CELLS),
+    so midnight columns stay at midnight across a DST change (that day has one more or
+    one fewer real hour in its columns; a column inside a skipped hour is empty)."""
+    span = timedelta(days=days)
+    step = next((s for s in STEPS if span / s <= MAX_CELLS), span / MAX_CELLS)
+    w0 = to_wall(a, zone)
+    n = int(span / step)
+    edges = [a] + [resolve(w0 + i * step, zone) for i in range(1, n + 1)]
+    return list(zip(edges, edges[1:], strict=False))
+
+
+def _overlap(segs: list[Segment], a: datetime, b: datetime) -> dict[str | None, timedelta]:
+    out: dict[str | None, timedelta] = {}
+    for s in segs:
+        if s.start < b and s.end > a:
+            out[s.person] = out.get(s.person, timedelta()) + min(s.end, b) - max(s.start, a)
+    return out
+
+
+def rotation_cells(segs: list[Segment], cover: list[Interval], columns: list[Interval]) -> list[str | None]:
+    """Per column: ``GAP`` if any required instant in it has nobody, else the person on call
+    for most of it, else ``OUTSIDE`` (uncovered, but not required); None for an empty column."""
+    from ..timeline import intersect, subtract
+
+    cells: list[str | None] = []
+    for a, b in columns:
+        if a >= b:
+            cells.append(None)
+            continue
+        share = _overlap(segs, a, b)
+        holes = subtract([(a, b)], sorted((max(s.start, a), min(s.end, b)) for s in segs if s.start < b and s.end > a))
+        if intersect(holes, cover):
+            cells.append(GAP)
+        elif share:
+            cells.append(max(share, key=lambda p: (share[p], p or "")))
+        else:
+            cells.append(OUTSIDE)
+    return cells
+
+
+def person_cells(segs: list[Segment], person: str, columns: list[Interval]) -> list[bool]:
+    """Per column: is ``person`` on call (in any of ``segs``) for at least half of it."""
+    mine = [s for s in segs if s.person == person]
+    out = []
+    for a, b in columns:
+        on = sum((min(s.end, b) - max(s.start, a) for s in mine if s.start < b and s.end > a), timedelta())
+        out.append(a < b and on * 2 >= b - a)
+    return out
+
+
+def _symbols(people: list[str]) -> dict[str, str]:
+    """One character per person, their initial when free, for colourless terminals."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for pid in people:
+        pool = [c.upper() for c in pid if c.isalnum()] + list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        sym = next((c for c in pool if c not in taken), "?")
+        out[pid] = sym
+        taken.add(sym)
+    return out
+
+
+@app.command()
+def timeline(
+    rotations: RotArg = None,
+    start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative. Default: today 00:00.")] = None,
+    days: Annotated[float, typer.Option("--days", help="How many days across.")] = 7,
+    by_person: Annotated[bool, typer.Option("--by-person", help="One row per person instead of per rotation.")] = False,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Also save the picture as an SVG file.")] = None,
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+) -> None:
+    """A picture of who is on call: time across, a colour per person, gaps in red, now marked."""
+    from ..coverage import Schedules, coverage_intervals
+
+    zone = viewer_zone(tz)
+    d = load(dir)
+    ids = pick_rotations(d, rotations)
+    now = clock()
+    if not 0 < days <= 366:
+        raise UsageError("--days must be between 0 and 366")
+    a = parse_time(start, zone, now, "--from") if start else resolve(
+        to_wall(now, zone).replace(hour=0, minute=0, second=0, microsecond=0), zone)
+    columns = slots(a, days, zone)
+    b = columns[-1][1]
+    schedule_of = Schedules(d.rotations, a, b)
+    schedules = {rid: schedule_of(rid) for rid in ids}
+    people = sorted({s.person for segs in schedules.values() for s in segs if s.person})
+    colour = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(people)}
+    symbol = _symbols(people)
+    rows: list[tuple[str, list[tuple[str, str]]]] = []
+    if by_person:
+        everything = [s for segs in schedules.values() for s in segs]
+        for p in people:
+            rows.append((p, [(symbol[p], f"black on {colour[p]}") if on else (" ", "")
+                             for on in person_cells(everything, p, columns)]))
+        gaps_row = [False] * len(columns)
+        for rid in ids:
+            cells = rotation_cells(schedules[rid], coverage_intervals(d.rotations[rid], a, b), columns)
+            gaps_row = [g or c == GAP for g, c in zip(gaps_row, cells, strict=True)]
+        rows.append(("gaps", [(GAP, "bold white on red") if g else (" ", "") for g in gaps_row]))
+    else:
+        for rid in ids:
+            cells = rotation_cells(schedules[rid], coverage_intervals(d.rotations[rid], a, b), columns)
+            rows.append((rid, [_cell(c, symbol, colour) for c in cells]))
+    lines = _picture(rows, columns, zone, now, [(p, _name(d, p), symbol[p], colour[p]) for p in people])
+    out = render.console()
+    for line in lines:
+        out.print(line, crop=False, overflow="ignore", no_wrap=True)
+    if svg:
+        _save_svg(lines, svg, f"oncall timeline {render.when(a, zone)} → {render.when(b, zone)}")
+        render.console(stderr=True).print(f"saved {svg}", highlight=False, markup=False)
+
+
+def _cell(c: str | None, symbol: dict[str, str], colour: dict[str, str]) -> tuple[str, str]:
+    if c is None:
+        return " ", ""
+    if c == GAP:
+        return GAP, "bold white on red"
+    if c == OUTSIDE:
+        return OUTSIDE, "dim"
+    return symbol[c], f"black on {colour[c]}"
+
+
+def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legend) -> list:
+    from rich.text import Text
+
+    width = max([len(label) for label, _ in rows] + [5]) + 1
+    n = len(columns)
+    days = [" "] * n
+    hours = [" "] * n
+    for i, (a, _) in enumerate(columns):
+        wall = to_wall(a, zone)
+        if i == 0 or (wall.hour == 0 and wall.minute == 0):
+            for j, ch in enumerate(wall.strftime("%a %d %b")):
+                if i + j < n:
+                    days[i + j] = ch
+        if wall.minute == 0 and wall.hour % 6 == 0:
+            for j, ch in enumerate(str(wall.hour)):
+                if i + j < n:
+                    hours[i + j] = ch
+    lines = [Text(" " * width + "".join(days), style="bold"), Text(" " * width + "".join(hours), style="dim")]
+    marker = next((i for i, (a, b) in enumerate(columns) if a <= now < b), None)
+    if marker is not None:
+        lines.append(Text(" " * (width + marker) + "▼ now " + render.when(now, zone), style="bold"))
+    for label, cells in rows:
+        line = Text(label.ljust(width), style="bold")
+        for i, (ch, style) in enumerate(cells):
+            line.append(ch, style=style + (" underline" if i == marker else ""))
+        lines.append(line)
+    lines.append(Text(""))
+    for pid, name, sym, col in legend:
+        line = Text("  ")
+        line.append(f" {sym} ", style=f"black on {col}")
+        line.append(f" {name} ({pid})")
+        lines.append(line)
+    line = Text("  ")
+    line.append(f" {GAP} ", style="bold white on red")
+    line.append(" nobody on call (gap)   ")
+    line.append(f" {OUTSIDE} ", style="dim")
+    line.append(" outside coverage windows   times in " + str(zone.key))
+    lines.append(line)
+    return lines
+
+
+def _save_svg(lines, path: Path, title: str) -> None:
+    import io
+
+    from rich.console import Console
+
+    width = max(line.cell_len for line in lines) + 2
+    rec = Console(record=True, file=io.StringIO(), width=width, force_terminal=True, color_system="truecolor")
+    for line in lines:
+        rec.print(line, crop=False, no_wrap=True)
+    try:
+        rec.save_svg(str(path), title=title)
+    except OSError as e:
+        raise UsageError(f"--svg: cannot write {path}: {e.strerror or e}") from None

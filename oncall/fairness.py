@@ -1,0 +1,123 @@
+"""Report numbers: who carries how much on-call time, and how evenly. Pure.
+
+Everything is measured in real (UTC) time over half-open ``[start, end)``, from the final
+schedule (overrides included), so a DST night of 23 or 25 hours counts as it lasts.
+
+Per person, over the chosen rotations together (time on call for two rotations at once
+counts once): ``hours``; ``night`` hours, 22:00-06:00 on the person's own wall clock
+(UTC if they have no timezone); ``weekend`` hours, Saturday 00:00 to Monday 00:00 on
+their clock; ``shifts``, the number of unbroken stretches; ``longest`` stretch. A
+stretch cut by the range's edges counts only its part inside the range.
+
+Per rotation: ``coverage``, the share of its coverage windows (in the range) that
+someone covers; ``balance``, the mean over all pairs of its people of
+``min(hours) / max(hours)`` (a pair of two zeros counts as 1: equal), 1 with fewer than
+two people; ``overloaded``, its people with more than ``OVERLOAD`` times the mean hours.
+A rotation's people are its layers' members plus anyone it put on call by override.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import combinations
+from zoneinfo import ZoneInfo
+
+from .coverage import Schedules, coverage_intervals, stretches
+from .model import Directory, Segment
+from .schedule import covered
+from .timeline import Interval, intersect, merge, parse_window, total, window_intervals
+
+NIGHT = parse_window("daily 22:00-06:00")
+WEEKEND = parse_window("sat-sun")
+OVERLOAD = 1.2
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class PersonLoad:
+    person: str
+    hours: timedelta
+    night: timedelta
+    weekend: timedelta
+    shifts: int
+    longest: timedelta
+
+
+@dataclass(frozen=True)
+class RotationLoad:
+    rotation: str
+    coverage: float  # 0..1; 1 when nothing had to be covered
+    balance: float  # 0..1
+    mean: timedelta
+    hours: dict[str, timedelta]
+    overloaded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fairness:
+    start: datetime
+    end: datetime
+    people: list[PersonLoad]
+    rotations: list[RotationLoad]
+
+
+def balance(hours: list[float]) -> float:
+    """Mean over pairs of ``min / max``: 1 is perfectly even, 0 when someone has none."""
+    pairs = list(combinations(hours, 2))
+    if not pairs:
+        return 1.0
+    return sum(1.0 if max(x, y) == 0 else min(x, y) / max(x, y) for x, y in pairs) / len(pairs)
+
+
+def person_load(person: str, tz: ZoneInfo, on_call: list[Interval]) -> PersonLoad:
+    """Numbers for one person from their merged, sorted on-call intervals."""
+    if not on_call:
+        return PersonLoad(person, timedelta(), timedelta(), timedelta(), 0, timedelta())
+    a, b = on_call[0][0], on_call[-1][1]
+    return PersonLoad(
+        person, total(on_call),
+        total(intersect(on_call, window_intervals(NIGHT, tz, a, b))),
+        total(intersect(on_call, window_intervals(WEEKEND, tz, a, b))),
+        len(on_call), max(y - x for x, y in on_call),
+    )
+
+
+def rotation_load(rid: str, segs: list[Segment], members: tuple[str, ...], cover: list[Interval]) -> RotationLoad:
+    hours: dict[str, timedelta] = dict.fromkeys(members, timedelta())
+    for s in segs:
+        if s.person:
+            hours[s.person] = hours.get(s.person, timedelta()) + (s.end - s.start)
+    need = total(cover)
+    share = total(intersect(covered(segs), cover)) / need if need else 1.0
+    mean = sum(hours.values(), timedelta()) / len(hours) if hours else timedelta()
+    over = tuple(p for p, h in hours.items() if mean and h > mean * OVERLOAD)
+    return RotationLoad(rid, share, balance([h.total_seconds() for h in hours.values()]), mean, hours, over)
+
+
+def report(directory: Directory, rotations: list[str], start: datetime, end: datetime,
+           schedule_of: Callable[[str], list[Segment]] | None = None) -> Fairness:
+    """The numbers for ``rotations`` over ``[start, end)``; people sorted by id."""
+    schedule_of = schedule_of or Schedules(directory.rotations, start, end)
+    by_person: dict[str, list[Interval]] = defaultdict(list)
+    per_rotation = []
+    for rid in rotations:
+        rot = directory.rotations[rid]
+        segs = schedule_of(rid)
+        for who, a, b in stretches(segs):
+            by_person[who].append((a, b))
+        per_rotation.append(rotation_load(rid, segs, rot.members, coverage_intervals(rot, start, end)))
+        for pid in rot.members:
+            by_person.setdefault(pid, [])
+    people = []
+    for pid in sorted(by_person):
+        p = directory.people.get(pid)
+        tz = ZoneInfo(p.timezone) if p and p.timezone else UTC
+        people.append(person_load(pid, tz, merge(by_person[pid])))
+    return Fairness(start, end, people, per_rotation)
+
+
+__all__ = ["NIGHT", "OVERLOAD", "WEEKEND", "Fairness", "PersonLoad", "RotationLoad", "balance", "person_load",
+           "report", "rotation_load"]

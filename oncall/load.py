@@ -7,7 +7,6 @@ exception escape. Keys are written as paths with 1-based indices for arrays of t
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from datetime import date, datetime, time, timedelta
@@ -107,7 +106,7 @@ class _File:
         ok = True
         for key in data:
             if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                close = _close_matches(key, sorted(allowed), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
                 self.problem(path + (key,), f"unknown key{hint}")
                 ok = False
@@ -150,7 +149,7 @@ class _File:
         if name is None:
             return None
         if not valid_zone(name):
-            close = difflib.get_close_matches(name, _zone_names(), n=1)
+            close = _close_matches(name, _zone_names(), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else " (use an IANA name like 'Europe/London')"
             self.problem(path + (key,), f"unknown timezone {name!r}{hint}")
             return None
@@ -214,6 +213,12 @@ class _File:
         return resolve(wall, tz)
 
 
+def _close_matches(word: str, choices, n: int = 1) -> list[str]:
+    import difflib  # only when something is misspelt
+
+    return difflib.get_close_matches(word, choices, n=n)
+
+
 def _short(d: timedelta) -> str:
     if d.days and d.days % 7 and d == timedelta(days=d.days):
         return f"{d.days}d"  # "366d" reads better than "52w2d"
@@ -248,16 +253,6 @@ def valid_zone(name: str) -> bool:
     except (ValueError, OSError, KeyError):
         return False
     return True
-
-
-def valid_phone(phone: str) -> bool:
-    """True if ``phone`` is an E.164 number that phonenumbers considers assignable."""
-    import phonenumbers
-
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        return False
 
 
 def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, str] | None:
@@ -368,14 +363,10 @@ def _people(f: _File, data: dict) -> dict[str, Person]:
         f.keys(p, path, PERSON_KEYS)
         name = f.text(p, path, "name") or pid
         phone = f.text(p, path, "phone")
-        phone_valid = False
-        if phone is not None:
-            if not E164.match(phone):
-                f.problem(path + ("phone",), f"{phone!r} is not an E.164 number: write '+', the country code"
-                          " and digits, no spaces (e.g. +14155550101)")
-                phone = None
-            else:
-                phone_valid = valid_phone(phone)
+        if phone is not None and not E164.match(phone):
+            f.problem(path + ("phone",), f"{phone!r} is not an E.164 number: write '+', the country code"
+                      " and digits, no spaces (e.g. +14155550101)")
+            phone = None
         zone = f.zone(p, path, "timezone")
         tz = ZoneInfo(zone) if zone else ZoneInfo("UTC")
         notify = f.strings(p, path, "notify")
@@ -396,7 +387,7 @@ def _people(f: _File, data: dict) -> dict[str, Person]:
             elif start and end:
                 away.append(Away(start, end, f.text(a, apath, "note") or ""))
         people[pid] = Person(
-            id=pid, name=name, phone=phone, phone_valid=phone_valid, timezone=zone,
+            id=pid, name=name, phone=phone, timezone=zone,
             email=f.text(p, path, "email"), notify=tuple(notify) if notify else DEFAULT_NOTIFY,
             away=tuple(sorted(away, key=lambda a: a.start)),
         )
@@ -406,7 +397,7 @@ def _people(f: _File, data: dict) -> dict[str, Person]:
 def _person_ref(f: _File, path: tuple, who: str, people: dict[str, Person] | None) -> bool:
     if people is None or who in people:
         return True
-    close = difflib.get_close_matches(who, list(people), n=1)
+    close = _close_matches(who, list(people), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else " (add them to people.toml)"
     f.problem(path, f"unknown person {who!r}{hint}")
     return False
@@ -475,7 +466,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
         elif people is None or who in people:
             kind = "person"
         else:
-            close = difflib.get_close_matches(who, sorted(ids | set(people)), n=1)
+            close = _close_matches(who, sorted(ids | set(people)), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             f.problem(path + ("who",), f"{who!r} is neither a rotation nor a person{hint}")
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 DEFAULT_NOTIFY = ("sms", "voice")
@@ -30,16 +31,39 @@ class Person:
     id: str
     name: str
     phone: str | None = None
-    phone_valid: bool = False
     timezone: str | None = None
     email: str | None = None
     notify: tuple[str, ...] = DEFAULT_NOTIFY
     away: tuple[Away, ...] = ()
 
+    @cached_property
+    def phone_valid(self) -> bool:
+        """The phone is a number phonenumbers considers assignable (checked lazily:
+        importing phonenumbers costs more than the rest of `oncall now`)."""
+        if not self.phone:
+            return False
+        import phonenumbers
+
+        try:
+            return phonenumbers.is_valid_number(phonenumbers.parse(self.phone, None))
+        except phonenumbers.NumberParseException:
+            return False
+
     def away_at(self, t: datetime) -> Away | None:
         for a in self.away:
             if a.start <= t < a.end:
                 return a
+        return None
+
+    def unreachable_at(self, t: datetime) -> str | None:
+        """Why this person cannot be paged at ``t`` (``away``, ``no-phone``,
+        ``invalid-phone``), or None if they can."""
+        if self.away_at(t):
+            return "away"
+        if not self.phone:
+            return "no-phone"
+        if not self.phone_valid:
+            return "invalid-phone"
         return None
 
 
@@ -114,11 +138,11 @@ class Rotation:
         return tuple(seen)
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A stretch of the final schedule: ``person`` on call in ``[start, end)``.
 
     ``person`` is None for a gap. ``source`` is ``override`` or ``layer:NAME``.
+    A NamedTuple rather than a dataclass: the engine makes hundreds of thousands.
     """
 
     rotation: str

@@ -8,7 +8,6 @@ viewer's zone with its abbreviation.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -29,6 +28,8 @@ def _plain(value: Any, tz: ZoneInfo | timezone) -> Any:
 
 
 def to_json(rows: Any, tz: ZoneInfo | timezone | None = None) -> str:
+    import json
+
     return json.dumps(_plain(rows, tz or timezone.utc), sort_keys=True, indent=2, ensure_ascii=False)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .model import Window
@@ -27,8 +28,12 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Interval = tuple[datetime, datetime]
 
 
+@lru_cache(maxsize=1 << 16)
 def resolve(wall: datetime, tz: ZoneInfo) -> datetime:
-    """The UTC instant of naive wall time ``wall`` in ``tz`` (see the module rules)."""
+    """The UTC instant of naive wall time ``wall`` in ``tz`` (see the module rules).
+
+    Memoised: an organisation's rotations share a few zones, handoff times and windows
+    (Monday 09:00, mon-fri 09:00-17:00), so the same wall times come back constantly."""
     first = wall.replace(tzinfo=tz, fold=0)
     instant = first.astimezone(UTC)
     # Same tzinfo on both sides: Python compares the wall fields (the hot path).

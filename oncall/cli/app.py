@@ -23,6 +23,13 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Who is on call, when, and whether anyone is reachable: rotations kept as TOML files."""
+
+
 DirOpt = Annotated[Path, typer.Option("--dir", envvar="ONCALL_DIR", help="Data folder (people.toml and <id>.toml).")]
 TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone to show times in (IANA name); JSON then uses it too.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (stable contract, see README).")]
@@ -96,10 +103,12 @@ def _hint(name: str, choices) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; any OncallError becomes its message and exit code."""
-    from . import commands  # noqa: F401  (registers the commands)
+    from .commands import register
 
+    args = sys.argv[1:] if argv is None else argv
+    register(args)
     try:
-        app(args=argv, prog_name="oncall")
+        app(args=args, prog_name="oncall")
     except OncallError as e:
         for line in e.lines():
             print(f"oncall: {line}" if e.exit_code != 3 else line, file=sys.stderr)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..coverage import unreachable_reason
 from ..schedule import final_schedule, gaps, on_call
 from ..timeline import format_duration
 from .app import (
@@ -50,7 +49,7 @@ def now(
     rows = []
     for rid in ids:
         oc = on_call(d.rotations[rid], t)
-        reason = unreachable_reason(d.people.get(oc.person), t) if oc.person else None
+        reason = d.people[oc.person].unreachable_at(t) if oc.person else None
         rows.append({
             "rotation": rid, "person": oc.person, "start": oc.start, "end": oc.end, "source": oc.source,
             "reachable": oc.person is not None and reason is None,

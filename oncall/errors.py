@@ -58,3 +58,10 @@ class PagingFailed(OncallError):
     """Paging could not start: missing credentials, Twilio refused the account."""
 
     exit_code = 5
+
+
+class Refused(OncallError):
+    """An edit was refused and nothing was written: it would open a gap or make someone
+    unreachable, or the file changed on disk since it was read."""
+
+    exit_code = 1

@@ -1,0 +1,92 @@
+"""Paging across processes and through the real Twilio adapter, without any network:
+concurrent dedup with real subprocesses, and credentials never leaking."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_folder
+from test_paging import OPS, PEOPLE, T0
+
+from oncall.paging.fake import FakeClock
+
+TOKEN = "tok-3f1e9c5a7b2d4e6f8a0b1c2d3e4f5a6b"
+SECRET = "sec-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": OPS})
+
+
+def test_20_concurrent_pages_with_one_dedup_key_send_once(folder, tmp_path):
+    record = tmp_path / "sent.jsonl"
+    env = os.environ | {"ONCALL_TEST_FAKE_PAGER": str(record), "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "oncall", "page", "ops", "-m", "db down", "--dir", str(folder),
+           "--dedup-key", "X", "--no-wait", "--json"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(20)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert all(code == 0 for code, _, _ in results), [err for _, _, err in results if err]
+    outcomes = sorted(json.loads(out)["outcome"] for _, out, _ in results)
+    assert outcomes == ["duplicate"] * 19 + ["sent"]
+    assert {json.loads(out)["id"] for _, out, _ in results} == {1}
+    sends = record.read_text().splitlines()
+    assert len(sends) == 1 and json.loads(sends[0])["to"] == "+14155550101"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("creds", [
+    {"TWILIO_AUTH_TOKEN": TOKEN},
+    {"TWILIO_API_KEY": "SK" + "1" * 32, "TWILIO_API_SECRET": SECRET},
+])
+def test_no_credential_reaches_output_or_log(cli, folder, monkeypatch, tmp_path, creds):
+    import oncall.cli.page as page_cmd
+
+    clock = FakeClock(T0)
+    monkeypatch.setattr(page_cmd, "clock", clock.now)
+    monkeypatch.setattr(page_cmd, "sleep", clock.sleep)
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_FROM": "+15005550006",
+           "ONCALL_TWILIO_BASE_URL": f"http://127.0.0.1:{_closed_port()}"} | creds
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    r = cli("page", "ops", "-m", "db down", "--dir", str(folder), "--json")
+    # Every request fails to connect: retried, logged, and nobody was reached.
+    assert r.code == 1, r.err
+    attempts = json.loads(r.out)["attempts"]
+    assert {a["status"] for a in attempts} == {"error"}
+    assert all("Twilio unreachable" in a["detail"] for a in attempts)
+    shown = cli("pages", "show", "1").out + cli("pages", "show", "1", "--json").out
+    secret = creds.get("TWILIO_AUTH_TOKEN") or creds["TWILIO_API_SECRET"]
+    state = Path(os.environ["ONCALL_STATE_DIR"])
+    stored = b"".join(p.read_bytes() for p in state.iterdir())
+    assert secret not in r.out + r.err + shown
+    assert secret.encode() not in stored
+
+
+def test_missing_sender_is_exit_5_and_shows_no_secret(cli, folder, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    r = cli("page", "ops", "-m", "x", "--dir", str(folder))
+    assert r.code == 5
+    assert "TWILIO_FROM" in r.err and "TWILIO_MESSAGING_SERVICE_SID" in r.err
+    assert TOKEN not in r.out + r.err
+
+
+def test_credentials_repr_hides_the_secret():
+    from oncall.paging.twilio import Credentials
+
+    c = Credentials.from_env({"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": TOKEN,
+                              "TWILIO_FROM": "+15005550006"})
+    assert TOKEN not in repr(c) and TOKEN not in str(c)

@@ -328,7 +328,7 @@ def test_dedup_key_reports_the_existing_page(cli, folder, wired):
     r = cli(*args)
     assert r.code == 0
     second = json.loads(r.out)
-    assert (second["outcome"], second["id"]) == ("duplicate", first["id"])
+    assert (second["outcome"], second["id"], second["original_outcome"]) == ("duplicate", first["id"], "sent")
     assert len(wired.log) == 1
     r = cli("page", "ops", "-m", "x", "--dir", str(folder), "--no-wait", "--dedup-key", "other", "--json")
     assert json.loads(r.out)["outcome"] == "sent" and len(wired.log) == 2

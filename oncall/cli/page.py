@@ -118,9 +118,9 @@ def page(
 
 
 def _result(record: dict, outcome: str, json: bool, tz, zone) -> None:
-    record = record | {"outcome": outcome}
     if outcome == "duplicate":
-        record["original_outcome"] = record.get("outcome_logged")
+        record = record | {"original_outcome": record["outcome"]}
+    record = record | {"outcome": outcome}
     if json:
         print(render.to_json(record, json_zone(tz)))
         return

@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .coverage import Finding, Report
-from .errors import InvalidFiles, Refused, UsageError
+from .errors import InvalidFiles, Problem, Refused, UsageError
 from .model import Directory, Layer, Rotation, Segment
 from .schedule import handoff, shift_index
 from .timeline import UTC, merge, resolve, subtract, to_wall
@@ -377,7 +377,8 @@ def validate(root: Path, path: Path, text: str) -> Directory:
         try:
             d = load_directory(copy)
         except InvalidFiles as e:
-            raise InvalidFiles([replace(p, file=shown.get(p.file, p.file)) for p in e.problems]) from None
+            problems = [Problem(shown.get(p.file, p.file), p.line, p.key, p.message) for p in e.problems]
+            raise InvalidFiles(problems) from None
     rotations = {rid: replace(r, path=shown.get(r.path, r.path)) for rid, r in d.rotations.items()}
     return replace(d, rotations=rotations, root=str(root))
 

@@ -107,8 +107,8 @@ def _commit(d: Directory, f, zone: ZoneInfo, now: datetime, dry_run: bool, allow
     found = new_problems(check(d, sorted(d.rotations), start, end),
                          check(after, sorted(after.rotations), start, end), max(now, since or now))
     if found:
-        lines = [f"  {p.rotation}: " + (f"{p.person} unreachable ({p.reason})" if p.kind == "unreachable"
-                                        else "GAP, nobody on call")
+        lines = [f"  {p.rotation}: " + (f"{p.person or 'nobody'} unreachable ({p.reason})"
+                                        if p.kind == "unreachable" else "GAP, nobody on call")
                  + f" {render.when(p.start, zone)} → {render.when(p.end, zone)}" for p in found]
         if not allow_gaps:
             raise Refused("refused, nothing was written: this edit leaves nobody reachable in\n" + "\n".join(lines)
@@ -365,7 +365,9 @@ def _layer_index(rot: Rotation, name: str | None, person: str, add: bool, t: dat
             and (add or person in x.members)]
     if len(live) == 1:
         return live[0]
-    names = ", ".join(rot.layers[i].name for i in live) or "none"
+    if not live:
+        raise NotFound(f"{person} is not a member of any live layer of {rot.id}")
+    names = ", ".join(rot.layers[i].name for i in live)
     raise UsageError(f"{rot.id}: choose the layer with --layer (candidates: {names})")
 
 

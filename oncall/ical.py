@@ -29,6 +29,7 @@ import bisect
 import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .coverage import coverage_intervals
@@ -299,12 +300,14 @@ def transitions(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, tuple, tuple]
     return out
 
 
+@lru_cache(maxsize=64)
 def _is_utc(tz: ZoneInfo, start: datetime, end: datetime) -> bool:
     lo, hi = _span(tz, start, end)
     return _state(tz, lo)[0] == timedelta() and not transitions(tz, lo, hi)
 
 
-def vtimezone(tz: ZoneInfo, start: datetime, end: datetime) -> list[str]:
+@lru_cache(maxsize=64)
+def vtimezone(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[str, ...]:
     """A VTIMEZONE for ``tz`` valid over the whole local years around ``[start, end)``:
     the last change before the first 1 January (or, if none in the year before, the state
     then), then one component per change, each with its onset as the wall time before the
@@ -323,7 +326,7 @@ def vtimezone(tz: ZoneInfo, start: datetime, end: datetime) -> list[str]:
         onset = datetime.fromtimestamp(ts, UTC).replace(tzinfo=None) + old[0]
         lines += _observance(onset, old, new)
     lines.append("END:VTIMEZONE")
-    return lines
+    return tuple(lines)
 
 
 def _observance(onset: datetime, old: tuple, new: tuple) -> list[str]:

@@ -3,7 +3,7 @@ turns any of them into one message on stderr and that code, in one place."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class OncallError(Exception):
@@ -15,8 +15,7 @@ class OncallError(Exception):
         return [str(self)]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with an input file: ``file:line: key: message``."""
 
     file: str

@@ -1,4 +1,7 @@
-"""Frozen dataclasses for what the files describe and what the engine computes.
+"""Immutable records for what the files describe and what the engine computes.
+
+Small value types are NamedTuples (cheap to define and to create: `oncall now` and the
+engine make many); those with cached properties are frozen dataclasses.
 
 All instants are aware ``datetime`` objects in UTC. Intervals are half-open
 ``[start, end)``. The only wall-clock (naive) value kept is a layer's ``start``,
@@ -17,8 +20,7 @@ DEFAULT_NOTIFY = ("sms", "voice")
 DEFAULT_WAIT = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class Away:
+class Away(NamedTuple):
     """Time off: the person is unreachable in ``[start, end)``."""
 
     start: datetime
@@ -67,8 +69,7 @@ class Person:
         return None
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """A weekly window: minutes from Monday 00:00 on a wall clock, ``[start, end)``.
 
     ``end`` may pass 10080 (the next Monday): the window then wraps into the next week.
@@ -93,16 +94,14 @@ class Layer:
         return ZoneInfo(self.timezone)
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     who: str
     start: datetime
     end: datetime
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One escalation step: ``who`` is a rotation id or a person id."""
 
     who: str

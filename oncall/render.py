@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 
@@ -41,8 +40,7 @@ def when(t: datetime | None, tz: ZoneInfo, ref: datetime | None = None) -> str:
     return local.strftime("%a %Y-%m-%d %H:%M ") + (local.tzname() or "")
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     key: str
     header: str
     format: Callable[[Any, dict], str] | None = None

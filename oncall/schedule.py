@@ -15,8 +15,8 @@ layer's start: the first shift index is computed arithmetically.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .model import Layer, Rotation, Segment
 from .timeline import Interval, merge, resolve, subtract, to_wall, window_intervals
@@ -130,8 +130,7 @@ def gaps(segments: list[Segment], start: datetime, end: datetime) -> list[Interv
     return subtract([(start, end)], covered(segments))
 
 
-@dataclass(frozen=True)
-class OnCall:
+class OnCall(NamedTuple):
     """Who is on call at ``at``: the current stretch (consecutive segments of the same
     person, or the gap) and the next different person. ``None`` bounds mean the stretch
     reaches past the search horizon (``HORIZON`` either side of ``at``)."""

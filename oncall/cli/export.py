@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
-from .app import DEFAULT_DIR, DirOpt, RotArg, TzOpt, app, check_person, clock, load, pick_rotations, viewer_zone
+from .app import DEFAULT_DIR, DirOpt, RotArg, app, check_person, clock, load, pick_rotations, viewer_zone
 from .times import parse_time
 
 BACK = timedelta(days=30)
@@ -25,6 +25,7 @@ AllOpt = Annotated[bool, typer.Option(
     "--all", help="Write a folder: a feed per rotation and per person, and an index.html to publish them.")]
 BusyOpt = Annotated[bool, typer.Option("--busy", help="Shifts show as busy (default: free).")]
 RemindOpt = Annotated[str | None, typer.Option("--remind", help="A reminder this long before each shift: 15m, 1h.")]
+TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone of wall times in --from/--to (IANA name).")]
 GapsOpt = Annotated[bool, typer.Option("--gaps", help="Add 'NO ONE ON CALL' events where coverage has a hole.")]
 
 

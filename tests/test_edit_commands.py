@@ -96,6 +96,7 @@ def test_member_add_dry_run(cli, clock, bundled):
     (["member", "remove", "platform", "erin"], 4, "erin is not a member of any live layer"),
     (["member", "remove", "platform", "erin", "--layer", "weekly"], 4, "erin is not a member of layer"),
     (["member", "add", "platform", "erin", "--effective", "next tuesday"], 2, "--effective"),
+    (["member", "add", "platform", "erin", "--effective", "2026-02-20T00:00Z"], 2, "--effective is in the past"),
     (["member", "add", "platform", "erin", "--layer", "nightly"], 4, "no layer 'nightly'"),
     (["member", "add", "sre", "jon"], 2, "choose the layer with --layer"),
     (["member", "remove", "support", "ines", "--layer", "weekdays", "--effective", "2026-03-02T00:00Z"], 0, ""),
@@ -379,3 +380,22 @@ def test_schemas_accept_the_bundled_and_fixture_files():
     for folder in (ROOT / "rotations", FIXTURE):
         for path in folder.glob("*.toml"):
             check(tomllib.loads(path.read_text()), s["people" if path.name == "people.toml" else "rotation"])
+
+
+def test_member_add_names_unnamed_layers_so_no_source_changes(cli, clock, tmp_path):
+    from conftest import write_folder
+
+    folder = write_folder(tmp_path / "un", {
+        "people.toml": (FIXTURE / "people.toml").read_text(),
+        "x.toml": 'timezone = "America/New_York"\n[[layer]]\nmembers = ["alice", "bob"]\nstart = 2026-01-05T09:00:00\n'
+                  'every = "1w"\n[[layer]]\nmembers = ["carol"]\nstart = 2026-01-05T09:00:00\nevery = "1d"\n'
+                  'only = ["sat-sun"]\n'})
+    before = shifts(cli, folder, "x", "2026-02-01T00:00Z", "2026-04-01T00:00Z")
+    r = cli("member", "add", "x", "dave", "--layer", "layer-1", "--dir", str(folder), "--tz", "UTC")
+    assert r.code == 0, r.err
+    after = shifts(cli, folder, "x", "2026-02-01T00:00Z", "2026-04-01T00:00Z")
+    cut = "2026-03-02T14:00:00+00:00"
+    assert [s for s in after if s["start"] < cut] == [s for s in before if s["start"] < cut]
+    assert {s["source"] for s in after} == {"layer:layer-1", "layer:layer-2", "layer:layer-3"}
+    assert [s["source"] for s in after if s["person"] == "carol"] == [s["source"] for s in before
+                                                                        if s["person"] == "carol"]

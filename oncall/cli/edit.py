@@ -379,6 +379,8 @@ def _member(rotation: str, person: str, layer: str | None, effective: str | None
     rot = _rotation(d, rotation)
     check_person(d, person)
     t = parse_time(effective, zone, now, "--effective") if effective else now
+    if t < now:
+        raise UsageError("--effective is in the past: that would rewrite shifts already worked")
     i = _layer_index(rot, layer, person, add, t)
     members = rot.layers[i].members
     if add and person in members:

@@ -117,7 +117,7 @@ def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, person:
             true_start = wide_gaps[j][0] if j >= 0 and wide_gaps[j][1] > a else a
             k = bisect.bisect_left(starts, b)
             nxt = wide[k] if k < len(wide) and wide[k].start == b else None
-            lines = [f"Nobody is on call for {rot.name} ({rot.id}): pages reach no one."]
+            lines = [f"Nobody is on call for {rot.name} ({rot.id})."]
             if nxt:
                 lines.append(f"Next: {_who(d, nxt.person)} from {_local(b, rot.tz)}")
             out.append(_Event(f"{rot.id}-gap-{_utc(true_start)}@oncall", true_start, a, b, rot.timezone,

@@ -87,8 +87,8 @@ def test_svg_is_well_formed_and_names_everyone(cli, tmp_path):
     text = "".join(root.itertext()).replace("\xa0", " ")
     shifts = json.loads(cli("shifts", *args, "--json").out)
     names = {s["person"] for s in shifts}
-    assert len(names) == 10
     people = load_directory(BUNDLED).people
+    assert names == set(people) - {"noor"}  # noor is only an escalation step
     for pid in names:
         assert f"{people[pid].name} ({pid})" in text
     assert "nobody on call" in text

@@ -33,12 +33,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .model import Directory, Person, Rotation, Segment
-from .schedule import OVERRIDE, final_schedule, gaps, layer_segments
+from .schedule import OVERRIDE, covered, final_schedule, gaps, layer_segments
 from .timeline import Interval, intersect, merge, subtract, to_wall, window_intervals
 
 DEFAULT_MAX_DUTY = timedelta(days=7)
 DEFAULT_MIN_REST = timedelta(hours=8)
 NO_STEP = "no-step-reachable"
+# Wall-clock and real lengths differ by the offset changes in between: a few hours, a
+# day when a zone skipped one (Samoa, 2011). Runs shorter than this margin are let off.
+WALL_SLACK = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -134,31 +137,40 @@ def _away(person: Person, a: datetime, b: datetime) -> list[Interval]:
     return [(max(a, x.start), min(b, x.end)) for x in person.away if x.start < b and x.end > a]
 
 
-def reachable_time(segs: list[Segment], people: dict[str, Person], cover: list[Interval]) -> list[Interval]:
-    """The instants inside ``cover`` where the on-call person of ``segs`` can be reached."""
-    out: list[Interval] = []
-    for s, a, b in clip(segs, cover):
-        p = people.get(s.person or "")
-        if p is not None and phone_problem(p) is None:
-            out.extend(subtract([(a, b)], merge(_away(p, a, b))))
-    return merge(out)
+def _troubled(segs: list[Segment], people: dict[str, Person]) -> list[Segment]:
+    """The segments whose person may be unreachable (no dialable phone, or time off)."""
+    who = {s.person for s in segs}
+    bad = {pid for pid in who if pid in people and (people[pid].away or phone_problem(people[pid]))}
+    return [s for s in segs if s.person in bad] if bad else []
 
 
-def _unreachable(rotation: Rotation, segs: list[Segment], cover: list[Interval],
-                 people: dict[str, Person]) -> list[Finding]:
+def _unreachable_parts(segs: list[Segment], people: dict[str, Person], cover: list[Interval]
+                       ) -> list[tuple[datetime, datetime, str, str]]:
+    """``(start, end, person, reason)`` inside ``cover`` where the on-call person is unreachable."""
     raw: list[tuple[datetime, datetime, str, str]] = []
-    for s, a, b in clip(segs, cover):
-        p = people.get(s.person or "")
-        if p is None:
-            continue
+    for s, a, b in clip(_troubled(segs, people), cover):
+        p = people[s.person]
         reason = phone_problem(p)
         if reason:
             raw.append((a, b, p.id, reason))
         else:
-            raw.extend((x, y, p.id, "away") for x, y in merge(_away(p, a, b)))
+            off = _away(p, a, b)
+            if off:
+                raw.extend((x, y, p.id, "away") for x, y in merge(off))
     raw.sort()
+    return raw
+
+
+def reachable_time(segs: list[Segment], people: dict[str, Person], cover: list[Interval]) -> list[Interval]:
+    """The instants inside ``cover`` where the on-call person of ``segs`` can be reached."""
+    lost = merge([(a, b) for a, b, _, _ in _unreachable_parts(segs, people, cover)])
+    return subtract(intersect(covered(segs), cover), lost)
+
+
+def _unreachable(rotation: Rotation, segs: list[Segment], cover: list[Interval],
+                 people: dict[str, Person]) -> list[Finding]:
     out: list[Finding] = []
-    for a, b, who, reason in raw:
+    for a, b, who, reason in _unreachable_parts(segs, people, cover):
         last = out[-1] if out else None
         if last and last.end == a and last.person == who and last.reason == reason:
             out[-1] = Finding(rotation.id, "unreachable", last.start, b, who, reason)
@@ -285,6 +297,8 @@ def _warnings(rotation: Rotation, people: dict[str, Person], segs: list[Segment]
                                message=f"{pid} {what}, so cannot be paged"))
     runs = stretches(segs)
     for who, a, b in runs:
+        if b - a <= max_duty - WALL_SLACK:
+            continue
         # Measured on the rotation's wall clock, so a Monday-to-Monday week is 7 days
         # even when a DST change makes it 167 or 169 hours long.
         length = to_wall(b, rotation.tz) - to_wall(a, rotation.tz)
@@ -308,33 +322,19 @@ def _hours(d: timedelta) -> str:
 def on_call_twice(schedules: dict[str, list[Segment]]) -> list[Finding]:
     """``on-call-twice`` warnings: a person on call in two of ``schedules`` at once.
 
-    Reported once per pair of rotations (the first, by id, names the finding)."""
-    by_person: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    Reported once per overlap and pair of rotations (the first, by id, names the finding)."""
+    by_person: dict[str, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
     for rid, segs in schedules.items():
         for who, a, b in stretches(segs):
-            by_person[who].append((a, b, rid))
-    raw: list[tuple[str, str, str, datetime, datetime]] = []
-    for who, items in by_person.items():
-        items.sort()
-        active: list[tuple[datetime, datetime, str]] = []
-        for a, b, rid in items:
-            active = [x for x in active if x[1] > a]
-            for _, b2, rid2 in active:
-                if rid2 != rid:
-                    r1, r2 = sorted((rid, rid2))
-                    raw.append((r1, who, r2, a, min(b, b2)))
-            active.append((a, b, rid))
-    raw.sort()
+            by_person[who][rid].append((a, b))
     out: list[Finding] = []
-    prev = None
-    for r1, who, r2, a, b in raw:
-        if prev and prev[:3] == (r1, who, r2) and out[-1].end >= a:
-            out[-1] = Finding(r1, "on-call-twice", out[-1].start, max(b, out[-1].end), who,
-                              message=out[-1].message)
-        else:
-            out.append(Finding(r1, "on-call-twice", a, b, who,
-                               message=f"{who} is on call in {r1} and {r2} at once"))
-        prev = (r1, who, r2)
+    for who, per_rotation in by_person.items():
+        rids = sorted(per_rotation)
+        for i, r1 in enumerate(rids):
+            for r2 in rids[i + 1:]:
+                both = merge(intersect(per_rotation[r1], per_rotation[r2]))
+                out.extend(Finding(r1, "on-call-twice", a, b, who, message=f"{who} is on call in {r1} and {r2} at once")
+                           for a, b in both)
     return out
 
 

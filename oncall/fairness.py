@@ -18,6 +18,7 @@ A rotation's people are its layers' members plus anyone it put on call by overri
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,10 +26,9 @@ from datetime import datetime, timedelta
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
-from .coverage import Schedules, coverage_intervals, stretches
+from .coverage import Schedules, clip, coverage_intervals, stretches
 from .model import Directory, Segment
-from .schedule import covered
-from .timeline import Interval, intersect, merge, parse_window, total, window_intervals
+from .timeline import Interval, merge, parse_window, total, window_intervals
 
 NIGHT = parse_window("daily 22:00-06:00")
 WEEKEND = parse_window("sat-sun")
@@ -72,17 +72,33 @@ def balance(hours: list[float]) -> float:
     return sum(1.0 if max(x, y) == 0 else min(x, y) / max(x, y) for x, y in pairs) / len(pairs)
 
 
-def person_load(person: str, tz: ZoneInfo, on_call: list[Interval]) -> PersonLoad:
-    """Numbers for one person from their merged, sorted on-call intervals."""
+def person_load(person: str, tz: ZoneInfo, on_call: list[Interval],
+                windows: tuple[list[Interval], list[Interval]] | None = None) -> PersonLoad:
+    """Numbers for one person from their merged, sorted on-call intervals. ``windows`` are
+    the night and weekend intervals on ``tz``'s clock covering them (computed if absent)."""
     if not on_call:
         return PersonLoad(person, timedelta(), timedelta(), timedelta(), 0, timedelta())
-    a, b = on_call[0][0], on_call[-1][1]
-    return PersonLoad(
-        person, total(on_call),
-        total(intersect(on_call, window_intervals(NIGHT, tz, a, b))),
-        total(intersect(on_call, window_intervals(WEEKEND, tz, a, b))),
-        len(on_call), max(y - x for x, y in on_call),
-    )
+    if windows is None:
+        a, b = on_call[0][0], on_call[-1][1]
+        windows = window_intervals(NIGHT, tz, a, b), window_intervals(WEEKEND, tz, a, b)
+    night, weekend = windows
+    return PersonLoad(person, total(on_call), _overlap(on_call, night), _overlap(on_call, weekend),
+                      len(on_call), max(y - x for x, y in on_call))
+
+
+def _overlap(xs: list[Interval], windows: list[Interval]) -> timedelta:
+    """Total time of merged ``xs`` inside merged ``windows``; bisects, since a person's few
+    stretches meet only a few of a year's windows."""
+    ends = [b for _, b in windows]
+    out = timedelta()
+    i = 0
+    for a, b in xs:
+        i = bisect_right(ends, a, i)
+        k = i
+        while k < len(windows) and windows[k][0] < b:
+            out += min(b, windows[k][1]) - max(a, windows[k][0])
+            k += 1
+    return out
 
 
 def rotation_load(rid: str, segs: list[Segment], members: tuple[str, ...], cover: list[Interval]) -> RotationLoad:
@@ -91,7 +107,11 @@ def rotation_load(rid: str, segs: list[Segment], members: tuple[str, ...], cover
         if s.person:
             hours[s.person] = hours.get(s.person, timedelta()) + (s.end - s.start)
     need = total(cover)
-    share = total(intersect(covered(segs), cover)) / need if need else 1.0
+    if len(cover) == 1 and segs and cover[0][0] <= segs[0].start and segs[-1].end <= cover[0][1]:
+        done = sum(hours.values(), timedelta())  # every segment is required time (24/7 coverage)
+    else:
+        done = sum((b - a for s, a, b in clip(segs, cover) if s.person), timedelta())
+    share = done / need if need else 1.0
     mean = sum(hours.values(), timedelta()) / len(hours) if hours else timedelta()
     over = tuple(p for p, h in hours.items() if mean and h > mean * OVERLOAD)
     return RotationLoad(rid, share, balance([h.total_seconds() for h in hours.values()]), mean, hours, over)
@@ -111,11 +131,14 @@ def report(directory: Directory, rotations: list[str], start: datetime, end: dat
         per_rotation.append(rotation_load(rid, segs, rot.members, coverage_intervals(rot, start, end)))
         for pid in rot.members:
             by_person.setdefault(pid, [])
+    zones: dict[str, tuple[list[Interval], list[Interval]]] = {}
     people = []
     for pid in sorted(by_person):
         p = directory.people.get(pid)
         tz = ZoneInfo(p.timezone) if p and p.timezone else UTC
-        people.append(person_load(pid, tz, merge(by_person[pid])))
+        if tz.key not in zones:
+            zones[tz.key] = window_intervals(NIGHT, tz, start, end), window_intervals(WEEKEND, tz, start, end)
+        people.append(person_load(pid, tz, merge(by_person[pid]), zones[tz.key]))
     return Fairness(start, end, people, per_rotation)
 
 

@@ -77,7 +77,7 @@ def test_columns_follow_the_wall_clock_across_dst():
 
 
 def test_svg_is_well_formed_and_names_everyone(cli, tmp_path):
-    # Four weeks from 7 Dec 2026: every person of the bundled rotations is on call at some point.
+    # Four weeks from 7 Dec 2026: everyone on call in the bundled rotations, named in the legend.
     args = ["--dir", str(BUNDLED), "--from", "2026-12-07T00:00Z", "--days", "28", "--tz", "UTC"]
     svg = tmp_path / "t.svg"
     r = cli("timeline", *args, "--svg", str(svg))

@@ -112,6 +112,8 @@ def _overlay(base: list[Segment], top: list[Segment]) -> list[Segment]:
 def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[Segment]:
     """The final schedule's segments in ``[start, end)``, sorted, disjoint, clipped."""
     segments: list[Segment] = []
+    if start >= end:
+        return segments
     for layer in rotation.layers:
         segments = _overlay(segments, layer_segments(rotation.id, layer, start, end))
     for o in rotation.overrides:

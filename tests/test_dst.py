@@ -97,6 +97,16 @@ def test_new_york_30_minute_rotation_through_the_repeated_hour():
     assert_tiles(rows, "2026-11-01T04:00Z", "2026-11-01T08:00Z")
 
 
+def test_new_york_range_starting_in_the_second_occurrence_of_the_repeated_hour():
+    # 06:15 UTC is 01:15 EST, the replay: its wall clock says the 01:00 shift, but the
+    # 01:30 EDT handoff (05:30 UTC) has already happened, so it is inside that shift.
+    rot = layer("America/New_York", "2026-11-01T00:00", timedelta(minutes=30))
+    assert shifts(rot, "2026-11-01T06:15Z", "2026-11-01T07:30Z") == [
+        ("2026-11-01T06:15Z", "2026-11-01T07:00Z", "a"),
+        ("2026-11-01T07:00Z", "2026-11-01T07:30Z", "b"),
+    ]
+
+
 def test_new_york_30_minute_rotation_through_the_missing_hour_keeps_turning():
     # 02:00 and 02:30 do not exist on 2026-03-08: both resolve to 07:00 UTC, so the
     # 02:00 shift is empty and dropped; the 02:30 shift runs 07:00-07:00 (empty) too.

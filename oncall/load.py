@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import InvalidFiles, Problem
 from .model import DEFAULT_NOTIFY, Away, Directory, Layer, Override, Person, Rotation, Step
-from .timeline import UTC, parse_duration, parse_windows, resolve, to_wall
+from .timeline import MAX_YEAR, MIN_YEAR, UTC, parse_duration, parse_windows, resolve, to_wall
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,7 +31,6 @@ CHANNELS = ("sms", "voice")
 MIN_EVERY = timedelta(minutes=1)
 MAX_EVERY = timedelta(days=366)
 MAX_WAIT = timedelta(hours=24)
-MIN_YEAR, MAX_YEAR = 1900, 2999
 
 PERSON_KEYS = {"name", "phone", "timezone", "email", "notify", "away"}
 AWAY_KEYS = {"start", "end", "note"}

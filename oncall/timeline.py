@@ -27,6 +27,10 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Interval = tuple[datetime, datetime]
 
+# Years files and command lines may name: far wider than any schedule, and far enough
+# inside datetime's range that the engine's arithmetic (a year either side) cannot overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 
 @lru_cache(maxsize=1 << 16)
 def resolve(wall: datetime, tz: ZoneInfo) -> datetime:

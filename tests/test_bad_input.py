@@ -53,3 +53,19 @@ def test_the_same_folder_fails_the_same_way_for_every_command(cli):
     for args in (("now", "--at", "2026-06-01T00:00Z"), ("shifts", "--from", "2026-06-01T00:00Z")):
         r = cli(*args, "--dir", folder)
         assert (r.code, r.out, r.err) == (3, "", check.err)
+
+
+@pytest.mark.parametrize("args", [
+    ("now", "--at", "9999-12-30T00:00Z"),  # the engine looks a year either side: used to overflow
+    ("now", "--at", "0001-01-01T00:00Z"),
+    ("now", "--at", "+99999999w"),
+    ("shifts", "--from", "9999-12-25T00:00Z"),
+    ("check", "--from", "2026-06-01T00:00Z", "--days", "1e9"),
+    ("check", "--from", "2026-06-01T00:00Z", "--days", "nan"),
+])
+def test_absurd_command_line_times_are_usage_errors_not_tracebacks(cli, args):
+    r = cli(*args, "--dir", str(CORPUS.parent.parent / "rotations"))
+    assert "Traceback" not in r.err
+    assert r.code == 2, r.err
+    assert r.out == ""
+    assert re.match(r"oncall: --(at|from|days):? .*(out of range|must end by the year 2999|number of days)", r.err)

@@ -6,13 +6,23 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ..errors import UsageError
-from ..timeline import parse_duration, resolve
+from ..timeline import MAX_YEAR, MIN_YEAR, parse_duration, resolve
 
 
 def parse_time(text: str, tz: ZoneInfo, now: datetime, option: str = "time") -> datetime:
     """An instant from ``text``: ``2026-12-24T09:00`` (wall time in ``tz``, by DESIGN's
     DST rules), ``2026-12-24`` (midnight), ``...Z`` or ``...+01:00`` (exact),
     ``+2h``/``-1d`` (relative to ``now``), ``now``."""
+    try:
+        t = _parse_time(text, tz, now, option)
+    except OverflowError:
+        t = None
+    if t is None or not MIN_YEAR <= t.year <= MAX_YEAR:
+        raise UsageError(f"{option}: {text!r} is out of range (years {MIN_YEAR} to {MAX_YEAR})")
+    return t
+
+
+def _parse_time(text: str, tz: ZoneInfo, now: datetime, option: str) -> datetime:
     s = text.strip()
     if s.lower() == "now":
         return now
@@ -42,7 +52,14 @@ def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneI
     else:
         if days is not None and days <= 0:
             raise UsageError("--days must be positive")
-        b = a + timedelta(days=default_days if days is None else days)
+        try:
+            b = a + timedelta(days=default_days if days is None else days)
+        except OverflowError:
+            b = datetime.max.replace(tzinfo=timezone.utc)
+        except ValueError:  # nan
+            raise UsageError("--days must be a number of days") from None
+        if b.year > MAX_YEAR:
+            raise UsageError(f"--days: the range must end by the year {MAX_YEAR}")
     if b <= a:
         raise UsageError("--to must be after --from")
     return a, b

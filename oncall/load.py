@@ -262,7 +262,7 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, 
         problems.append(Problem(display, None, "", f"cannot read: {e.strerror or e}"))
         return None
     try:
-        text = raw.decode("utf-8")
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # Windows editors may add a BOM
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         bad = f"byte 0x{raw[e.start]:02x} at offset {e.start}"
@@ -314,7 +314,8 @@ def load_directory(root: Path | str) -> Directory:
         if parsed:
             people = _people(_File(_display(people_path), parsed[1], problems), parsed[0])
 
-    files = sorted(p for p in root.glob("*.toml") if p.name != PEOPLE_FILE)
+    # Hidden files are editors' (Emacs locks its files with a ".#name.toml" link), not rotations.
+    files = sorted(p for p in root.glob("*.toml") if p.name != PEOPLE_FILE and not p.name.startswith("."))
     ids = {p.stem for p in files}
     rotations: dict[str, Rotation] = {}
     for path in files:
@@ -339,7 +340,7 @@ def load_directory(root: Path | str) -> Directory:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 

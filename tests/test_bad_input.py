@@ -5,7 +5,9 @@ What each folder must produce is in tests/corpus/cases.toml."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -69,3 +71,16 @@ def test_absurd_command_line_times_are_usage_errors_not_tracebacks(cli, args):
     assert r.code == 2, r.err
     assert r.out == ""
     assert re.match(r"oncall: --(at|from|days):? .*(out of range|must end by the year 2999|number of days)", r.err)
+
+
+def test_a_utf8_bom_and_an_editors_hidden_lock_file_are_not_errors(cli, tmp_path):
+    # Windows editors may start a file with a byte-order mark; Emacs marks a file it is
+    # editing with a dangling ".#name.toml" link. Neither should break `oncall now`.
+    data = tmp_path / "data"
+    shutil.copytree(CORPUS / "unknown-member", data)
+    text = (data / "platform.toml").read_text().replace('"bobb"', '"bob"')
+    (data / "platform.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (data / ".#platform.toml").symlink_to("user@host.4242:1700000000")
+    r = cli("now", "--dir", str(data), "--at", "2026-06-01T00:00Z", "--json")
+    assert r.code == 0, r.err
+    assert [row["person"] for row in json.loads(r.out)] == ["carol"]

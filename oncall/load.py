@@ -38,6 +38,10 @@ ROTATION_KEYS = {"name", "timezone", "coverage", "layer", "override", "escalatio
 LAYER_KEYS = {"name", "members", "start", "every", "only", "until", "timezone"}
 OVERRIDE_KEYS = {"who", "start", "end", "note"}
 STEP_KEYS = {"who", "wait"}
+# Shown with "missing required key": what a line with that key looks like.
+EXAMPLES = {"timezone": 'timezone = "America/New_York"', "members": 'members = ["alice", "bob"]',
+            "start": "start = 2026-01-05T09:00:00", "end": "end = 2026-01-12T09:00:00",
+            "every": 'every = "1w"', "who": 'who = "alice"', "people": "[people.alice]"}
 
 
 class _Lines:
@@ -111,7 +115,8 @@ class _File:
                 ok = False
         for key in required:
             if key not in data:
-                self.problem(path, f"missing required key {key!r}")
+                example = f" (e.g. {EXAMPLES[key]})" if key in EXAMPLES else ""
+                self.problem(path, f"missing required key {key!r}{example}")
                 ok = False
         return ok
 
@@ -308,7 +313,8 @@ def load_directory(root: Path | str) -> Directory:
     people_path = root / PEOPLE_FILE
     people: dict[str, Person] | None = None  # None: unreadable, so references cannot be checked
     if not people_path.exists():
-        problems.append(Problem(_display(people_path), None, "", "missing: every data folder needs a people file"))
+        why = "missing: every data folder needs a people.toml naming the people its rotations use"
+        problems.append(Problem(_display(people_path), None, "", why))
     else:
         parsed = read_toml(people_path, _display(people_path), problems)
         if parsed:
@@ -467,7 +473,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
             kind = "person"
         else:
             close = _close_matches(who, sorted(ids | set(people)), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = f" (did you mean {close[0]!r}?)" if close else " (name a rotation file's id or a person id)"
             f.problem(path + ("who",), f"{who!r} is neither a rotation nor a person{hint}")
             continue
         if wait is not None:

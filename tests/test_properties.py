@@ -38,7 +38,7 @@ EVERY = [timedelta(minutes=m) for m in (30, 45, 60, 90, 480, 720, 1440, 2160, 10
 WINDOWS = ["mon-fri 09:00-17:00", "daily 22:00-06:00", "fri 17:00 - mon 09:00", "sat-sun", "daily 01:30-02:30",
            "daily 02:00-03:00", "mon,wed,fri 00:00-24:00", "sun 01:00 - sun 03:00"]
 MEMBERS = ("a", "b", "c")
-PEOPLE = {p: Person(p, p.upper(), "+14155550101", True) for p in ("a", "b", "c", "d")}
+PEOPLE = {p: Person(p, p.upper(), phone="+14155550101") for p in ("a", "b", "c", "d")}
 
 props = settings(max_examples=60, deadline=None)
 

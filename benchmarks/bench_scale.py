@@ -64,7 +64,7 @@ def generate(root: Path, rotations: int, seed: int = 4) -> None:
             e[2] = f"e{(r - 1) * 6 + 3}"
         body = [f'name = "Team {r}"', f'timezone = "{ZONES[r % len(ZONES)]}"', "",
                 "[[layer]]", 'name = "primary"', f'members = ["{e[0]}", "{e[1]}", "{e[2]}"]',
-                "start = 2026-01-05T09:00:00", 'every = "1w"', "",
+                "start = 2025-12-29T09:00:00", 'every = "1w"', "",
                 "[[layer]]", 'name = "business"', f'members = ["{e[3]}", "{e[4]}"]',
                 "start = 2026-01-05T09:00:00", 'every = "1d"', 'only = ["mon-fri 09:00-17:00"]', "",
                 "[[layer]]", 'name = "nights"', f'members = ["{e[5]}", "{e[2]}"]',

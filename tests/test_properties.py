@@ -59,7 +59,7 @@ def near(before_days: int, after_days: int) -> st.SearchStrategy[int]:
 
 
 @st.composite
-def wall_near(draw, focus, before_days: int, after_days: int = 3) -> datetime:
+def wall_near(draw, focus, before_days: int, after_days: int = 3) -> tuple[str, datetime]:
     """A naive wall time on the 15-minute grid near ``focus`` (zone, instant), in a zone
     (usually the focus zone): ``(zone, wall)``."""
     zone = draw(st.one_of(st.just(focus[0]), st.just(focus[0]), st.sampled_from(ZONES)))

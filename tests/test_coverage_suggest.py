@@ -199,3 +199,13 @@ def test_human_output_prints_a_ready_command(cli, tmp_path):
     r = cli("check", "web", "--dir", str(root), "--from", FROM, "--days", DAYS, "--suggest", "--tz", "Europe/Paris")
     assert r.code == 1
     assert "oncall override add web --who dan --from 2026-03-16T01:00:00+01:00 --to 2026-03-17T01:00:00+01:00" in r.out
+
+
+def test_the_suggested_command_runs_as_is(cli, tmp_path):
+    root = folder(tmp_path, "eve")
+    [s] = suggestions(cli, root, "web")
+    r = cli(*shlex.split(s["command"])[1:])
+    assert r.code == 0, r.err
+    r = cli("check", "web", "--dir", str(root), "--from", FROM, "--days", DAYS, "--json")
+    assert r.code == 0 and json.loads(r.out)["problems"] == []
+    assert 'who = "dan"' in (root / "web.toml").read_text()

@@ -134,8 +134,9 @@ def gaps(segments: list[Segment], start: datetime, end: datetime) -> list[Interv
 
 class OnCall(NamedTuple):
     """Who is on call at ``at``: the current stretch (consecutive segments of the same
-    person, or the gap) and the next different person. ``None`` bounds mean the stretch
-    reaches past the search horizon (``HORIZON`` either side of ``at``)."""
+    person, or the gap) and who is on call first after it: someone else at ``end``, or
+    anyone (the same person included) after a gap. ``None`` means past the search
+    horizon (``HORIZON`` either side of ``at``)."""
 
     rotation: str
     at: datetime
@@ -157,8 +158,7 @@ def on_call(rotation: Rotation, at: datetime) -> OnCall:
         lo, hi = at - span, at + span
         segs = final_schedule(rotation, lo, hi)
         result = _stretch(rotation.id, segs, at, lo, hi)
-        complete = result.start is not None and result.end is not None and (
-            result.next_person is not None or result.end >= hi)
+        complete = result.start is not None and result.end is not None and result.next_person is not None
         if complete or span >= HORIZON:
             return result
         span = min(span * 4, HORIZON)
@@ -182,6 +182,6 @@ def _stretch(rid: str, segs: list[Segment], at: datetime, lo: datetime, hi: date
         b += 1
     start = segs[a].start if segs[a].start > lo else None
     end = segs[b].end if segs[b].end < hi else None
-    nxt = next((s for s in segs[b + 1:] if s.person != person), None)
+    nxt = segs[b + 1] if b + 1 < len(segs) else None
     return OnCall(rid, at, person, start, end, current.source,
                   nxt.person if nxt else None, nxt.start if nxt else None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "rotations"
@@ -68,4 +69,8 @@ def write_folder(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
+# In CI the property tests are derandomised (same examples every run, so a red build is
+# reproducible); locally they explore new examples each run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")

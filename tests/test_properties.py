@@ -174,12 +174,13 @@ def test_on_call_agrees_with_the_final_schedule_segment_containing_t(case):
             assert {s.person for s in inside} == {oc.person}
             assert inside[0].start == oc.start and inside[-1].end == oc.end
             assert all(s.end == n.start for s, n in pairwise(inside))
-    # Next: the first different person after the stretch (gaps in between don't count).
+    # Next: whoever is on call first after the stretch; the same person again only after a gap.
     if oc.next_person is not None:
         assert oc.end is not None and oc.next_start >= oc.end
-        assert oc.next_person != oc.person and person_at(rotation, oc.next_start) == oc.next_person
-        between = final_schedule(rotation, oc.end, oc.next_start)
-        assert {s.person for s in between} <= {oc.person}
+        assert person_at(rotation, oc.next_start) == oc.next_person
+        assert final_schedule(rotation, oc.end, oc.next_start) == []
+        if oc.next_person == oc.person:
+            assert oc.next_start > oc.end
 
 
 # --- 3. check's gaps are exactly the uncovered coverage-window time ---------------------------

@@ -56,7 +56,8 @@ def timed(cmd: list[str], runs: int, env: dict) -> list[float]:
 def heavy_imports(env: dict) -> list[str]:
     code = ("import sys; from oncall.cli import main\n"
             "try:\n    main(['now', '--at', '2027-01-05T12:00Z'])\nexcept SystemExit: pass\n"
-            "print(' '.join(m for m in ('twilio', 'icalendar', 'tomlkit') if m in sys.modules), file=sys.stderr)")
+            "heavy = ('twilio', 'icalendar', 'tomlkit', 'phonenumbers', 'platformdirs')\n"
+            "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
     return r.stderr.split()
 

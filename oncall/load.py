@@ -341,7 +341,16 @@ def load_directory(root: Path | str) -> Directory:
         problems.append(Problem(_display(root), None, "", "no rotation files (<id>.toml) in this folder"))
     if problems:
         raise InvalidFiles(problems)
-    return Directory(people=people or {}, rotations=rotations, root=str(root))
+    return Directory(people=_with_validity(people or {}), rotations=rotations, root=str(root))
+
+
+def _with_validity(people: dict[str, Person]) -> dict[str, Person]:
+    """Fill in each phone's validity from the cache (see ``phones``), so that commands
+    like `oncall now` need not import phonenumbers."""
+    from .phones import validity
+
+    valid = validity({p.phone for p in people.values() if p.phone})
+    return {pid: p._replace(phone_ok=valid[p.phone]) if p.phone else p for pid, p in people.items()}
 
 
 def _display(path: Path) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -28,8 +28,7 @@ class Away(NamedTuple):
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     id: str
     name: str
     phone: str | None = None
@@ -37,19 +36,14 @@ class Person:
     email: str | None = None
     notify: tuple[str, ...] = DEFAULT_NOTIFY
     away: tuple[Away, ...] = ()
+    phone_ok: bool | None = None  # validity if already known (the loader's cache), else None
 
-    @cached_property
+    @property
     def phone_valid(self) -> bool:
-        """The phone is a number phonenumbers considers assignable (checked lazily:
-        importing phonenumbers costs more than the rest of `oncall now`)."""
-        if not self.phone:
-            return False
-        import phonenumbers
-
-        try:
-            return phonenumbers.is_valid_number(phonenumbers.parse(self.phone, None))
-        except phonenumbers.NumberParseException:
-            return False
+        """The phone is a number phonenumbers considers assignable."""
+        if self.phone_ok is not None:
+            return self.phone_ok
+        return bool(self.phone) and valid_number(self.phone)
 
     def away_at(self, t: datetime) -> Away | None:
         for a in self.away:
@@ -67,6 +61,17 @@ class Person:
         if not self.phone_valid:
             return "invalid-phone"
         return None
+
+
+@cache
+def valid_number(number: str) -> bool:
+    """Is E.164 ``number`` assignable in its country's numbering plan (phonenumbers)?"""
+    import phonenumbers  # costs more than the rest of `oncall now`: only when asked
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 class Window(NamedTuple):

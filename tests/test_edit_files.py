@@ -148,6 +148,8 @@ def test_a_kill_between_the_temp_file_and_the_rename_leaves_the_original(tmp_pat
         "import oncall.cli.app as _\n"
         "app = sys.modules['oncall.cli.app']\n"
         "app.clock = lambda: datetime.fromisoformat('2026-03-01T12:00:00+00:00')\n"
+        "from oncall.load import load_directory\n"
+        f"load_directory({str(bundled)!r})  # fills the phone-validity cache, which also renames\n"
         "os.replace = lambda a, b: os.kill(os.getpid(), signal.SIGKILL)\n"
         "from oncall.cli import main\n"
         f"main(['override', 'add', 'platform', '--who', 'dave', '--from', '2026-03-03T00:00Z',"

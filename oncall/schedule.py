@@ -16,6 +16,7 @@ layer's start: the first shift index is computed arithmetically.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from .model import Layer, Rotation, Segment
@@ -51,10 +52,13 @@ def layer_shifts(layer: Layer, start: datetime, end: datetime) -> list[tuple[dat
     if lo >= hi:
         return []
     k = shift_index(layer, lo)
-    a = handoff(layer, k)
+    tz, every = layer.tz, layer.every
+    wall = layer.start + k * every
+    a = resolve(wall, tz)
     out = []
     while a < hi:
-        b = handoff(layer, k + 1)
+        wall += every
+        b = resolve(wall, tz)
         if b > a:
             out.append((max(a, lo), min(b, hi), k))
         a = b
@@ -72,7 +76,7 @@ def layer_segments(rotation: str, layer: Layer, start: datetime, end: datetime) 
         return []
     if layer.only is None:
         return [Segment(rotation, members[k % n], a, b, source) for a, b, k in shifts]
-    windows = window_intervals(layer.only, layer.tz, shifts[0][0], shifts[-1][1])
+    windows = _windows(layer.only, layer.tz, start, end)
     out = []
     j = 0
     for a, b, k in shifts:
@@ -87,6 +91,13 @@ def layer_segments(rotation: str, layer: Layer, start: datetime, end: datetime) 
     return out
 
 
+@lru_cache(maxsize=256)
+def _windows(only: tuple, tz, start: datetime, end: datetime) -> tuple:
+    # Rotations of one organisation share zones and windows (mon-fri 09:00-17:00), and a
+    # check asks every rotation about the same range: compute each combination once.
+    return tuple(window_intervals(only, tz, start, end))
+
+
 def _overlay(base: list[Segment], top: list[Segment]) -> list[Segment]:
     """``top`` wins wherever it covers; ``base`` keeps the rest. Both sorted, disjoint."""
     if not top:
@@ -94,19 +105,30 @@ def _overlay(base: list[Segment], top: list[Segment]) -> list[Segment]:
     if not base:
         return top
     cover = merge([(s.start, s.end) for s in top])
+    n = len(cover)
     kept: list[Segment] = []
     j = 0
     for s in base:
-        while j < len(cover) and cover[j][1] <= s.start:
+        while j < n and cover[j][1] <= s.start:
             j += 1
-        if j >= len(cover) or cover[j][0] >= s.end:
+        if j >= n or cover[j][0] >= s.end:
             kept.append(s)
             continue
-        for a, b in subtract([(s.start, s.end)], cover[j:]):
-            kept.append(Segment(s.rotation, s.person, a, b, s.source))
+        cur, k = s.start, j
+        while k < n and cover[k][0] < s.end:
+            if cover[k][0] > cur:
+                kept.append(Segment(s.rotation, s.person, cur, cover[k][0], s.source))
+            cur = max(cur, cover[k][1])
+            k += 1
+        if cur < s.end:
+            kept.append(Segment(s.rotation, s.person, cur, s.end, s.source))
     kept.extend(top)
-    kept.sort(key=lambda s: s.start)
+    kept.sort(key=_start)
     return kept
+
+
+def _start(s: Segment) -> datetime:
+    return s.start
 
 
 def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[Segment]:

@@ -68,13 +68,19 @@ class _Lines:
                     table = keys + (counts[keys],)
                 else:
                     table = keys
-                self.lines.setdefault(table, n)
+                self._note(table, n)
+                self.at[n] = table
                 continue
             m = self._KEY.match(line)
             if m:
                 keys = tuple(k.strip().strip("\"'") for k in m.group(1).split("."))
-                self.lines.setdefault(table + keys, n)
+                self._note(table + keys, n)
                 self.at[n] = table + keys
+
+    def _note(self, path: tuple, n: int) -> None:
+        # A dotted key or header (`layer.name = ...`, `[layer.x]`) also defines its parents.
+        for i in range(1, len(path) + 1):
+            self.lines.setdefault(path[:i], n)
 
     def find(self, path: tuple) -> int | None:
         while path:
@@ -197,6 +203,10 @@ class _File:
         if isinstance(value, date) and not MIN_YEAR <= value.year <= MAX_YEAR:
             self.problem(path + (key,), f"year {value.year} is out of range ({MIN_YEAR} to {MAX_YEAR})")
             return None
+        if isinstance(value, (datetime, time)) and value.microsecond:
+            # Calendars have whole seconds: a fraction would make export and shifts disagree.
+            self.problem(path + (key,), "must be whole seconds (no fraction)")
+            return None
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 return value
@@ -209,7 +219,8 @@ class _File:
     def instant(self, data: dict, path: tuple, key: str, tz: ZoneInfo | None) -> datetime | None:
         """An exact UTC instant: offset date-times as written, local ones read in ``tz``."""
         value = data.get(key)
-        if isinstance(value, datetime) and value.tzinfo is not None and MIN_YEAR <= value.year <= MAX_YEAR:
+        if (isinstance(value, datetime) and value.tzinfo is not None and MIN_YEAR <= value.year <= MAX_YEAR
+                and not value.microsecond):
             return value.astimezone(UTC)
         wall = self.wall(data, path, key, tz)
         if wall is None or tz is None:
@@ -280,8 +291,12 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, 
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line = int(m.group(1)) if m else getattr(e, "lineno", None)
+        if line is None and "(at end of document)" in msg:
+            # The text ran out inside the last statement (an unclosed list or string, or a
+            # duplicate key with no newline after it): point at where that statement began.
+            line = max(_Lines(text).at, default=None)
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        msg = _SYNTAX_HINTS.get(msg, msg)
+        msg = _SYNTAX_HINTS.get(re.sub(r"^Cannot declare \(.*\) twice$", "Cannot declare twice", msg), msg)
         lines = text.splitlines()
         quoted = f" in `{lines[line - 1].strip()}`" if line and line <= len(lines) and lines[line - 1].strip() else ""
         problems.append(Problem(display, line, _key_at(text, line), f"TOML syntax error: {msg}{quoted}"))
@@ -293,6 +308,7 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, 
 _SYNTAX_HINTS = {
     "Cannot overwrite a value": "this key is already set above",
     "Illegal character '\\n'": "the line ends inside a string (missing closing quote?)",
+    "Cannot declare twice": "this table is already declared above",
 }
 
 

@@ -48,6 +48,8 @@ def validity(numbers: set[str]) -> dict[str, bool]:
         known = cached["numbers"] if cached.get("key") == key else {}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         known = {}
+    if not isinstance(known, dict):  # valid JSON of another shape: as good as no cache
+        known = {}
     missing = [n for n in numbers if not isinstance(known.get(n), bool)]
     if missing:
         known = dict(known, **{n: valid_number(n) for n in missing})

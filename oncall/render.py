@@ -47,13 +47,16 @@ class Column(NamedTuple):
     style: str | None = None
 
 
+PIPE_WIDTH = 10_000  # wider than any row: piped tables keep one line per row
+
+
 def console(stderr: bool = False):
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
-    # Piped output must not wrap at Rich's 80-column default: scripts grep it.
-    return Console(file=stream, width=None if tty else 200, no_color=bool(os.environ.get("NO_COLOR")) or None,
+    # Piped output must not wrap at Rich's 80-column default, nor be cut: scripts grep it.
+    return Console(file=stream, width=None if tty else PIPE_WIDTH, no_color=bool(os.environ.get("NO_COLOR")) or None,
                    highlight=False, soft_wrap=not tty)
 
 
@@ -63,7 +66,8 @@ def table(rows: Iterable[dict], columns: list[Column], title: str | None = None,
 
     t = Table(title=title, title_justify="left", header_style="bold")
     for c in columns:
-        t.add_column(c.header, style=c.style, no_wrap=True)
+        # On a narrow terminal a cell wraps (at spaces, else anywhere) rather than lose text.
+        t.add_column(c.header, style=c.style, overflow="fold")
     for row in rows:
         cells = [c.format(row.get(c.key), row) if c.format else _text(row.get(c.key)) for c in columns]
         t.add_row(*cells, style=row_style(row) if row_style else None)

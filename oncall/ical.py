@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from .coverage import coverage_intervals
 from .model import Directory, Rotation, Segment
 from .schedule import OVERRIDE, final_schedule, gaps
-from .timeline import Interval, intersect, resolve, to_wall
+from .timeline import MIN_YEAR, Interval, intersect, resolve, to_wall
 
 UTC = timezone.utc
 PRODID = "-//oncall//oncall export//EN"
@@ -105,6 +105,8 @@ def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, person:
             continue
         i = bisect.bisect_right(starts, s.start) - 1
         true_start = wide[i].start if i >= 0 and wide[i].end > s.start and wide[i].person == s.person else s.start
+        if true_start <= start - LOOK:  # began before the look-back too (a quarterly shift)
+            true_start = _segment_start(rot, s.start)
         stamp = _utc(true_start)
         uid = f"{rot.id}-{stamp}-{person}@oncall" if person else f"{rot.id}-{stamp}@oncall"
         out.append(_Event(uid, true_start, s.start, s.end, rot.timezone, _summary(d, s.person, rot),
@@ -123,6 +125,19 @@ def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, person:
             out.append(_Event(f"{rot.id}-gap-{_utc(true_start)}@oncall", true_start, a, b, rot.timezone,
                               f"{GAP_TITLE} ({rot.name})", "\n".join(lines), rot.id, None, None))
     return out
+
+
+def _segment_start(rot: Rotation, t: datetime) -> datetime:
+    """Where the final-schedule segment containing ``t`` begins, however long before."""
+    floor = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)  # nothing is on call before that
+    back = LOOK
+    while True:
+        lo = t - back if back < t - floor else floor
+        segs = final_schedule(rot, lo, t + timedelta(seconds=1))
+        first = [x for x in segs if x.start <= t][-1]
+        if first.start > lo or lo == floor:
+            return first.start
+        back *= 4
 
 
 def _holes(rot: Rotation, segs: list[Segment], start: datetime, end: datetime) -> list[Interval]:

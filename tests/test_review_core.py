@@ -105,3 +105,27 @@ def test_on_an_80_column_terminal_tables_wrap_instead_of_hiding_cells(cli, monke
     assert "platform" in out
     words = set(out.split())
     assert {"2026-03-09", "09:00", "EDT"} <= words
+
+
+# --- export: a shift keeps its UID however long it is ------------------------------------------
+
+def _uids(cli, folder, start: str, end: str) -> list[str]:
+    r = cli("export", "--dir", str(folder), "--from", start, "--to", end)
+    assert r.code == 0, r.err
+    return re.findall(r"^(?:UID|DTSTAMP):(.*)\r$", r.out, re.M)
+
+
+@pytest.mark.parametrize("rotation", [
+    # A quarterly rotation: the shift began 2026-04-06 09:00 EDT, 75+ days before the windows.
+    'timezone = "America/New_York"\n[[layer]]\nmembers = ["ann", "ben"]\nstart = 2026-01-05T09:00:00\nevery = "13w"\n',
+    # A 150-day override over a weekly rotation, from 2026-04-06 09:00 EDT.
+    'timezone = "America/New_York"\n[[layer]]\nmembers = ["ann"]\nstart = 2026-01-05T09:00:00\nevery = "1w"\n'
+    '[[override]]\nwho = "ben"\nstart = 2026-04-06T09:00:00\nend = 2026-09-03T09:00:00\n',
+])
+def test_a_shift_longer_than_the_look_back_keeps_its_uid_when_the_window_slides(cli, tmp_path, rotation):
+    # The true start was looked for only 62 days before the window: beyond that, the UID and
+    # DTSTAMP moved with the window, so calendars that import the feed duplicated the event.
+    folder = write_folder(tmp_path / "r", {"people.toml": PEOPLE, "mgr.toml": rotation})
+    first = _uids(cli, folder, "2026-06-20T00:00Z", "2026-07-03T00:00Z")
+    later = _uids(cli, folder, "2026-06-21T00:00Z", "2026-07-03T00:00Z")
+    assert first == later == ["mgr-20260406T130000Z@oncall", "20260406T130000Z"]

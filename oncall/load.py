@@ -150,7 +150,8 @@ class _File:
     def tables(self, data: dict, path: tuple, key: str) -> list[dict]:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.problem(path + (key,), f"must be an array of tables ([[{key}]]), not {_describe(value)}")
+            self.problem(path + (key,), f"must be an array of tables ([[{_key_text(path + (key,))}]]), "
+                         f"not {_describe(value)}")
             return []
         return value
 
@@ -376,12 +377,15 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _people(f: _File, data: dict) -> dict[str, Person]:
+def _people(f: _File, data: dict) -> dict[str, Person] | None:
+    """The people by id; None if there is no table of people to check references against."""
     f.keys(data, (), {"people"}, ("people",))
-    table = data.get("people", {})
+    table = data.get("people")
+    if table is None:
+        return None
     if not isinstance(table, dict):
         f.problem(("people",), "must be a table of people ([people.ID])")
-        return {}
+        return None
     people: dict[str, Person] = {}
     for pid, p in table.items():
         path = ("people", pid)

@@ -129,3 +129,21 @@ def test_a_shift_longer_than_the_look_back_keeps_its_uid_when_the_window_slides(
     first = _uids(cli, folder, "2026-06-20T00:00Z", "2026-07-03T00:00Z")
     later = _uids(cli, folder, "2026-06-21T00:00Z", "2026-07-03T00:00Z")
     assert first == later == ["mgr-20260406T130000Z@oncall", "20260406T130000Z"]
+
+
+# --- command-line times: an empty one is an error, not "now" --------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("now", "--at", ""),
+    ("shifts", "--from", ""),
+    ("shifts", "--from", "2026-03-08T00:00Z", "--to", " "),
+    ("check", "--from", ""),
+    ("export", "--from", ""),
+    ("export", "--from", "2026-03-08T00:00Z", "--to", ""),
+])
+def test_an_empty_time_is_a_usage_error_not_the_current_time(cli, args):
+    # `oncall now --at "$WHEN"` with WHEN unset silently answered for the current instant.
+    r = cli(*args, "--dir", str(BUNDLED))
+    assert r.code == 2, r.err
+    assert r.out == ""
+    assert re.match(r"oncall: --(at|from|to): '\s*' is not a time", r.err)

@@ -73,11 +73,11 @@ def export(
         check_person(d, person)
     now = clock()
     a, b = default_window(now)
-    if start:
+    if start is not None:
         a = parse_time(start, zone, now, "--from")
-        if not to:
+        if to is None:
             b = a + BACK + AHEAD
-    if to:
+    if to is not None:
         b = parse_time(to, zone, now, "--to")
     # iCalendar has whole seconds; a sub-second edge would break byte-identical re-exports.
     a, b = a.replace(microsecond=0), b.replace(microsecond=0)

@@ -45,7 +45,7 @@ def now(
     zone = viewer_zone(tz)
     d = load(dir)
     ids = pick_rotations(d, rotations)
-    t = parse_time(at, zone, clock(), "--at") if at else clock()
+    t = parse_time(at, zone, clock(), "--at") if at is not None else clock()
     rows = []
     for rid in ids:
         oc = on_call(d.rotations[rid], t)

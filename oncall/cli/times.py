@@ -26,7 +26,7 @@ def _parse_time(text: str, tz: ZoneInfo, now: datetime, option: str) -> datetime
     s = text.strip()
     if s.lower() == "now":
         return now
-    if s[:1] in "+-":
+    if s[:1] and s[0] in "+-":
         try:
             d = parse_duration(s[1:])
         except ValueError:
@@ -46,7 +46,7 @@ def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneI
     """``--from``/``--to``/``--days`` -> ``[start, end)``; ``--to`` and ``--days`` exclude each other."""
     if to is not None and days is not None:
         raise UsageError("give --to or --days, not both")
-    a = parse_time(start, tz, now, "--from") if start else now
+    a = parse_time(start, tz, now, "--from") if start is not None else now
     if to is not None:
         b = parse_time(to, tz, now, "--to")
     else:

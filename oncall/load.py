@@ -204,7 +204,7 @@ class _File:
         if isinstance(value, date) and not MIN_YEAR <= value.year <= MAX_YEAR:
             self.problem(path + (key,), f"year {value.year} is out of range ({MIN_YEAR} to {MAX_YEAR})")
             return None
-        if isinstance(value, (datetime, time)) and value.microsecond:
+        if isinstance(value, datetime) and value.microsecond:
             # Calendars have whole seconds: a fraction would make export and shifts disagree.
             self.problem(path + (key,), "must be whole seconds (no fraction)")
             return None

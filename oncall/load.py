@@ -390,7 +390,7 @@ def _people(f: _File, data: dict) -> dict[str, Person] | None:
     for pid, p in table.items():
         path = ("people", pid)
         if not PERSON_ID.match(pid):
-            f.problem(path, f"{pid!r} is not a person id: use letters, digits, '_', '-' and '.'")
+            f.problem(path, f"{pid!r} is not a person id: use ASCII letters, digits, '_', '-' and '.'")
             continue
         if not isinstance(p, dict):
             f.problem(path, f"must be a table ([people.{pid}] with name, phone, ...), not {_describe(p)}")

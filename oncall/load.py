@@ -496,6 +496,10 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
         wait = f.duration(t, path, "wait", timedelta(0), MAX_WAIT) if "wait" in t else timedelta(minutes=5)
         if who is None:
             continue
+        if who in ids and people is not None and who in people:
+            f.problem(path + ("who",), f"{who!r} is both a rotation and a person: rename one of them so the "
+                      "step pages whom you mean")
+            continue
         if who in ids:
             kind = "rotation"
         elif people is None or who in people:

@@ -60,6 +60,9 @@ def local_zone() -> ZoneInfo:
         target = os.path.realpath("/etc/localtime")
         if "zoneinfo/" in target:
             return ZoneInfo(target.split("zoneinfo/", 1)[1])
+        # Containers often copy the zone file instead of linking it: read it as it is.
+        with open(target, "rb") as f:
+            return ZoneInfo.from_file(f, key="localtime")
     except (ValueError, OSError):
         pass
     return ZoneInfo("UTC")

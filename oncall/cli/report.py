@@ -54,9 +54,9 @@ def report(
     d = load(dir)
     ids = pick_rotations(d, rotations)
     now = clock()
-    if month and (start or to):
+    if month and (start is not None or to is not None):
         raise UsageError("give --month or --from/--to, not both")
-    if start or to:
+    if start is not None or to is not None:
         a, b = parse_range(start, to, None, zone, now, 28)
     else:
         a, b = month_range(month or to_wall(now, zone).strftime("%Y-%m"), zone)
@@ -191,7 +191,7 @@ def timeline(
     now = clock()
     if not 0 < days <= 366:
         raise UsageError("--days must be between 0 and 366")
-    a = parse_time(start, zone, now, "--from") if start else resolve(
+    a = parse_time(start, zone, now, "--from") if start is not None else resolve(
         to_wall(now, zone).replace(hour=0, minute=0, second=0, microsecond=0), zone)
     columns = slots(a, days, zone)
     b = columns[-1][1]

@@ -62,8 +62,9 @@ def test_no_credential_reaches_output_or_log(cli, folder, monkeypatch, tmp_path,
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     r = cli("page", "ops", "-m", "db down", "--dir", str(folder), "--json")
-    # Every request fails to connect: retried, logged, and nobody was reached.
-    assert r.code == 1, r.err
+    # Every request fails to connect: retried, logged, and nobody could be paged (exit 5).
+    assert r.code == 5, r.err
+    assert json.loads(r.out)["outcome"] == "failed" and "nobody could be paged" in r.err
     attempts = json.loads(r.out)["attempts"]
     assert {a["status"] for a in attempts} == {"error"}
     assert all("Twilio unreachable" in a["detail"] for a in attempts)

@@ -26,21 +26,23 @@ class PagerError(Exception):
     """Twilio (or the network) refused a request.
 
     ``status`` is the HTTP status (None for a connection error), ``code`` Twilio's error
-    code, ``retry_after`` the seconds a Retry-After header asked for. The message never
+    code, ``retry_after`` the seconds a Retry-After header asked for. ``local``: refused
+    before any request (our configuration), never worth retrying. The message never
     contains credentials.
     """
 
     def __init__(self, message: str, code: int | None = None, status: int | None = None,
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, local: bool = False):
         super().__init__(message)
         self.code = code
         self.status = status
         self.retry_after = retry_after
+        self.local = local
 
     @property
     def transient(self) -> bool:
         """Worth retrying: 429, any 5xx, or no HTTP answer at all."""
-        return self.status is None or self.status == 429 or self.status >= 500
+        return not self.local and (self.status is None or self.status == 429 or self.status >= 500)
 
 
 @dataclass(frozen=True)

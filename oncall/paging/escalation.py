@@ -18,7 +18,12 @@ A page walks the steps of a policy, ``repeat + 1`` times. At each step:
 Twilio faults: transient ones (429, 5xx, no answer) are retried with exponential backoff
 and jitter, at least as long as Retry-After asks; 21211/21214 skip the person; 21610 and
 21614 skip SMS for the person and call instead; 20003 stops the page (``PagingFailed``);
-anything else moves to the next channel. Every outcome is written to the page log.
+anything else moves to the next channel. Every outcome is written to the page log. A page
+in which Twilio accepted no send at all, because every send failed that way (Twilio down),
+fails too: nobody could be paged, which is not the same as nobody answering.
+
+``repeat``: a round in which nobody could be tried at all (every step skipped or
+rate-limited) took no time, so repeating it would change nothing: the page ends there.
 
 ``no_wait``: stop at the first send Twilio accepts (outcome ``sent``).
 """
@@ -87,6 +92,9 @@ class _Run:
     paged: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # phone -> (person, first paged)
     no_sms: set[str] = field(default_factory=set)
     invalid: set[str] = field(default_factory=set)
+    tried: int = 0  # sends attempted (not rate-limited)
+    accepted: int = 0  # sends Twilio accepted
+    error: str | None = None  # the last send that failed for Twilio's or the network's sake
 
 
 class _Acked(Exception):
@@ -121,6 +129,7 @@ class Escalation:
 
     def _walk(self, run: _Run, steps, repeat: int, no_wait: bool, channels) -> tuple[str, str | None]:
         for rnd in range(repeat + 1):
+            tried = run.tried
             for i, step in enumerate(steps, 1):
                 t = self.now()
                 pid = resolve(self.d, step, t)
@@ -137,6 +146,11 @@ class Escalation:
                         return SENT, None
                 except _Acked as a:
                     return ACKNOWLEDGED, a.person
+            if run.tried == tried:
+                break
+        if run.error and not run.accepted:
+            raise PagingFailed(f"nobody could be paged: Twilio refused or could not be reached for every send "
+                               f"(last: {run.error}); page {run.page_id} stopped")
         return UNREACHED, None
 
     def _step(self, run: _Run, rnd: int, i: int, person: Person, deadline: datetime, no_wait: bool,
@@ -173,6 +187,7 @@ class Escalation:
         if not allowed:
             self.on_status(event | {"status": "rate-limited"})
             return "moved-on"
+        run.tried += 1
         phone = person.phone or ""
         try:
             if ch == "sms":
@@ -183,6 +198,7 @@ class Escalation:
         except PagerError as e:
             return self._refused(run, aid, person, ch, e)
         self.log.update_attempt(aid, sent.status, self.now(), sid=sent.sid, detail=note)
+        run.accepted += 1
         run.paged.setdefault(phone, (person.id, t))
         self.on_status(event | {"status": sent.status})
         if no_wait:
@@ -205,6 +221,7 @@ class Escalation:
             self.log.update_attempt(aid, status, at, error_code=code, detail=str(e))
             return "no-sms"
         self.log.update_attempt(aid, "error", at, error_code=code, detail=str(e))
+        run.error = str(e)
         return "moved-on"
 
     def _wait(self, run: _Run, aid: int, person: Person, ch: str, sid: str, until: datetime, event: dict) -> str:
@@ -268,7 +285,9 @@ class Escalation:
             except PagerError:
                 continue  # a failed poll is retried at the next tick
             for r in replies:
-                if r.sent_at >= since.replace(microsecond=0) and r.body.strip().lower().startswith("ack"):
+                # Twilio stamps to the second: a stamp in the second the page started, before
+                # it, may be a reply to something else, and no human answers that fast.
+                if r.sent_at >= since and r.body.strip().lower().startswith("ack"):
                     self.log.add_attempt(run.page_id, event["round"], event["step"], pid, "sms-reply",
                                          "acknowledged", self.now(), detail=f"replied at {r.sent_at.isoformat()}")
                     return pid

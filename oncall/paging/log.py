@@ -69,15 +69,24 @@ def _parse(s: str | None) -> datetime | None:
 
 class PageLog:
     def __init__(self, path: Path | None = None):
+        """Open (creating if needed) the log; ``PagingFailed`` if it cannot be written:
+        without it there is no dedup and no rate limit, so nothing is sent."""
         self.path = path or state_dir() / "pages.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self._retry_locked(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
-        with self.transaction() as db:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self._retry_locked(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
+            with self.transaction() as db:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("PRAGMA user_version = 1")  # a write, so a read-only log fails here
+        except (OSError, sqlite3.Error) as e:
+            from ..errors import PagingFailed
+
+            raise PagingFailed(f"cannot write the page log {self.path}: {e} "
+                               "(set ONCALL_STATE_DIR to a writable folder)") from None
 
     @staticmethod
     def _retry_locked(fn, tries: int = 50):
@@ -110,12 +119,14 @@ class PageLog:
                   dedup_key: str | None = None, window: timedelta = timedelta(hours=1)) -> tuple[int, bool]:
         """A new page id, or ``(existing id, True)`` when ``dedup_key`` matches a page that
         started within ``window`` before ``now`` or is still open (not finished and not
-        past its deadline). Decided in one transaction."""
+        past its deadline). A page that failed (nothing could be sent) covers nothing: the
+        next one must go out. Decided in one transaction."""
         with self.transaction() as db:
             if dedup_key is not None:
                 row = db.execute(
                     "SELECT id FROM pages WHERE dedup_key = ? AND (started > ? OR (finished IS NULL AND deadline > ?))"
-                    " ORDER BY started DESC LIMIT 1", (dedup_key, _t(now - window), _t(now))).fetchone()
+                    " AND outcome IS NOT 'failed' ORDER BY started DESC LIMIT 1",
+                    (dedup_key, _t(now - window), _t(now))).fetchone()
                 if row:
                     return row["id"], True
             cur = db.execute("INSERT INTO pages (rotation, message, dedup_key, started, deadline) VALUES (?,?,?,?,?)",

@@ -57,8 +57,23 @@ def sms_body(rotation: str, page_id: int | str, message: str) -> str:
     return head + kept.rstrip() + ellipsis + tail
 
 
+MAX_TWIML = 4000  # Twilio's limit for inline TwiML (the Calls API's ``Twiml`` parameter)
+
+
 def twiml(rotation_name: str, page_id: int | str, message: str) -> str:
-    """A call that reads the page twice; every text is XML-escaped."""
-    say = escape(f"Page {page_id} from on-call rotation {rotation_name}. {message}", {'"': "&quot;"})
-    return (f"<Response><Say>{say}</Say><Pause length=\"1\"/><Say>Again. {say}</Say>"
-            "<Say>Goodbye.</Say></Response>")
+    """A call that reads the page twice; every text is XML-escaped. A message too long for
+    Twilio's ``MAX_TWIML`` characters is cut (at a character, never inside an escape) and
+    ends with "..."."""
+    def build(text: str) -> str:
+        say = escape(f"Page {page_id} from on-call rotation {rotation_name}. {text}", {'"': "&quot;"})
+        return (f"<Response><Say>{say}</Say><Pause length=\"1\"/><Say>Again. {say}</Say>"
+                "<Say>Goodbye.</Say></Response>")
+
+    doc = build(message)
+    if len(doc) <= MAX_TWIML:
+        return doc
+    lo, hi = 0, len(message)  # the longest prefix that fits: lo fits, hi does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if len(build(message[:mid] + "...")) <= MAX_TWIML else (lo, mid)
+    return build(message[:lo].rstrip() + "...")

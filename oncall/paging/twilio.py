@@ -101,6 +101,8 @@ class TwilioPager:
             raise PagerError(f"Twilio unreachable: {type(e).__name__}") from None
         except TwilioException as e:
             raise PagerError(f"Twilio client error: {type(e).__name__}") from None
+        except ValueError:  # a 2xx answer that is not Twilio's JSON (a proxy's or portal's page)
+            raise PagerError("Twilio answered with something that is not JSON") from None
 
     def _sender(self) -> dict:
         if self.creds.service:
@@ -113,7 +115,7 @@ class TwilioPager:
 
     def call(self, to: str, twiml: str) -> Sent:
         if not self.creds.sender:
-            raise PagerError("calls need TWILIO_FROM (a messaging service cannot place calls)")
+            raise PagerError("calls need TWILIO_FROM (a messaging service cannot place calls)", local=True)
         c = self._do(lambda: self.client.calls.create(to=to, from_=self.creds.sender, twiml=twiml,
                                                       machine_detection="Enable"))
         return Sent(c.sid, c.status or "queued")

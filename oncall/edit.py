@@ -3,11 +3,14 @@
 A file is edited as a list of *blocks*: the lines before the first table header, then
 one block per ``[table]`` or ``[[array.of.tables]]`` header. A block starts with the
 comment lines directly above its header (they describe it) and ends with the blank and
-comment lines before the next block's. An edit inserts or removes whole blocks, or
-changes values inside one block through tomlkit, so every byte outside the touched
-blocks stays as it was: comments, order, blank lines, quoting. (tomlkit alone would
-file the comments above a header under the previous table, and put new keys and tables
-after them.)
+comment lines before the next block's. Of those, comment lines that follow a blank line
+are *detached*: a section heading for what comes next, not part of the table, so a new
+table goes above them and removing the table keeps them. An edit inserts or removes
+whole blocks, or changes values inside one block through tomlkit, so every byte outside
+the touched blocks stays as it was: comments, order, blank lines, quoting, a UTF-8 BOM;
+new lines use the file's line ending (CRLF or LF). (tomlkit alone would file the
+comments above a header under the previous table, and put new keys and tables after
+them.)
 
 Nothing is written until the edited text loads with the normal loader (``validate``);
 ``write_atomic`` then replaces the file through a temporary file in the same folder and
@@ -114,6 +117,21 @@ def _tail(text: str, blank_only: bool) -> int:
     return n
 
 
+def _detached(text: str) -> int:
+    """Where the detached comment lines at the end of a block start: the first comment
+    line of the trailing blank/comment run that follows a blank line (``len(text)`` if
+    there is none). Comment lines right after the table's last line stay with it."""
+    lines = text.splitlines(keepends=True)
+    i = len(lines)
+    while i and (_is_blank(lines[i - 1]) or _is_comment(lines[i - 1])):
+        i -= 1
+    while i < len(lines) and _is_comment(lines[i]):
+        i += 1
+    while i < len(lines) and _is_blank(lines[i]):
+        i += 1
+    return len("".join(lines[:i])) if i < len(lines) else len(text)
+
+
 def _table(node: Any, path: tuple[str, ...], aot: bool) -> Any:
     for key in path:
         node = node[key]
@@ -126,7 +144,12 @@ class Edit:
     def __init__(self, path: Path, original: bytes | None):
         self.path = path
         self.original = original
-        self.blocks = split_blocks(original.decode("utf-8") if original is not None else "")
+        text = original.decode("utf-8") if original is not None else ""
+        self.bom = "\ufeff" if text.startswith("\ufeff") else ""
+        text = text.removeprefix(self.bom)
+        first = text.find("\n")
+        self.eol = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+        self.blocks = split_blocks(text)
 
     @classmethod
     def open(cls, path: Path) -> Edit:
@@ -141,7 +164,11 @@ class Edit:
 
     @property
     def text(self) -> str:
-        return "".join(b.text for b in self.blocks)
+        return self.bom + "".join(b.text for b in self.blocks)
+
+    def _eol(self, text: str) -> str:
+        """New ``\\n``-terminated lines in the file's line ending."""
+        return text.replace("\n", self.eol) if self.eol != "\n" else text
 
     def find(self, *path: str) -> list[int]:
         """Indices of the blocks whose header is exactly ``path``, in file order."""
@@ -158,13 +185,16 @@ class Edit:
         """Insert a table (``text``, ending in a newline) right after block ``j``, separated
         from its neighbours as block ``j`` is from the next one. Returns its index."""
         prev = self.blocks[j]
+        text = self._eol(text)
         if prev.text and not prev.text.endswith("\n"):
-            prev.text += "\n"
+            prev.text += self.eol
+        cut = _detached(prev.text)
+        prev.text, below = prev.text[:cut], prev.text[cut:]
         gap = prev.text[len(prev.text) - _tail(prev.text, True):]
-        if j == len(self.blocks) - 1:
-            text = ("" if gap or not prev.text.strip() else "\n") + text
+        if j == len(self.blocks) - 1 and not below:
+            text = ("" if gap or not prev.text.strip() else self.eol) + text
         else:
-            text += gap or ""
+            text += gap + below
         head = _header(next(line for line in text.splitlines() if line.strip()))
         self.blocks.insert(j + 1, Block(text, *(head or (None, False))))
         return j + 1
@@ -173,9 +203,13 @@ class Edit:
         return self.insert_after(len(self.blocks) - 1, text)
 
     def remove(self, k: int) -> None:
-        """Remove block ``k`` with the comments above its header."""
+        """Remove block ``k`` with the comments above its header; its detached comments
+        (a heading for what follows) stay."""
         gone = self.blocks.pop(k)
-        if k == len(self.blocks) and k > 0:
+        below = gone.text[_detached(gone.text):]
+        if below:
+            self.blocks[k - 1].text += below
+        elif k == len(self.blocks) and k > 0:
             # It ended the file: the block before it now does, the way it did.
             prev = self.blocks[k - 1]
             prev.text = prev.text[: len(prev.text) - _tail(prev.text, True)]
@@ -190,12 +224,14 @@ class Edit:
         cut = len(b.text) - _tail(b.text, False)
         core, tail = b.text[:cut], b.text[cut:]
         if not core.endswith("\n"):
-            core += "\n"
-        doc = tomlkit.parse(core)
+            core += self.eol
+        # tomlkit writes new keys with \n: edit an all-CRLF table as LF, then turn it back.
+        crlf = self.eol == "\r\n" and core.count("\n") == core.count("\r\n")
+        doc = tomlkit.parse(core.replace("\r\n", "\n") if crlf else core)
         table = _table(doc, b.path or (), b.aot)
         for key, value in values.items():
             table[key] = value
-        b.text = doc.as_string() + tail
+        b.text = (self._eol(doc.as_string()) if crlf else doc.as_string()) + tail
 
 
 def render_table(path: tuple[str, ...], aot: bool, items: dict[str, Any]) -> str:

@@ -282,7 +282,7 @@ def _away_entries(d: Directory, pid: str) -> list[dict]:
     from ..edit import file_instant
     from ..load import PEOPLE_FILE, tomllib
 
-    data = tomllib.loads((Path(d.root) / PEOPLE_FILE).read_text(encoding="utf-8"))
+    data = tomllib.loads((Path(d.root) / PEOPLE_FILE).read_text(encoding="utf-8-sig"))
     tz = _person_zone(d, pid)
     return [{"id": i, "person": pid, "start": file_instant(a["start"], tz), "end": file_instant(a["end"], tz),
              "note": a.get("note", "")} for i, a in enumerate(data["people"][pid].get("away", []), 1)]

@@ -491,6 +491,24 @@ def _unchanged(path: Path, original: bytes | None, display: str) -> None:
                   "nothing was written: run the command again")
 
 
+@contextlib.contextmanager
+def _folder_lock(folder: Path):
+    """An exclusive lock on the folder between oncall processes (flock on the directory
+    itself: no lock file), so two edits cannot both pass the stale-read check and then
+    both rename. Where flock does not exist, no lock."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def write_atomic(path: Path, text: str, original: bytes | None, display: str | None = None) -> None:
     """Replace ``path`` with ``text`` atomically, or refuse if it is no longer ``original``
     (None: it must not exist yet).
@@ -498,7 +516,8 @@ def write_atomic(path: Path, text: str, original: bytes | None, display: str | N
     The bytes go to a temporary file in the same folder (named ``.NAME.*.tmp``, which the
     loader ignores), are flushed to disk, get the file's mode (a new file: that of its
     folder's people.toml), and replace it with one rename. A crash at any point leaves
-    either the old file or the new one, never a mix.
+    either the old file or the new one, never a mix. The last stale-read check and the
+    rename happen under a lock on the folder, so concurrent oncall edits cannot lose one.
     """
     display = display or str(path)
     path = Path(os.path.realpath(path))  # write through a symlink, do not replace it
@@ -512,8 +531,9 @@ def write_atomic(path: Path, text: str, original: bytes | None, display: str | N
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, mode)
-        _unchanged(path, original, display)  # once more, as close to the rename as we can
-        os.replace(tmp, path)
+        with _folder_lock(path.parent):
+            _unchanged(path, original, display)  # once more, as close to the rename as we can
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -216,3 +216,23 @@ def test_a_read_only_page_log_is_a_clear_exit_5(cli, folder, wired, tmp_path, mo
     r = cli("page", "ops", "-m", "db down", "--dir", str(folder), "--no-wait")
     assert r.code == 5 and path in r.err and "Traceback" not in r.err
     assert wired.log == []
+
+
+def test_a_step_whose_rotation_has_nobody_on_call_is_skipped_at_once(tmp_path, fake, clock):
+    later = OPS.replace("start = 2026-01-05T09:00:00", "start = 2027-01-04T09:00:00")
+    folder = write_folder(tmp_path / "r", {"people.toml": PEOPLE, "ops.toml": later})
+    fake.on(BOB, "sms", Reaction(reply="ack"))
+    outcome, who, attempts, _ = page(folder, fake, clock)
+    assert (outcome, who) == ("acknowledged", "bob")
+    assert (attempts[0]["step"], attempts[0]["person"], attempts[0]["status"], attempts[0]["detail"]) == (
+        1, None, "skipped", "nobody-on-call")
+    assert attempts[1]["started"] == T0  # no wait spent on the empty step
+
+
+def test_a_voice_only_person_is_called_not_texted(tmp_path, fake, clock):
+    people = PEOPLE.replace('name = "Alice"\n', 'name = "Alice"\nnotify = ["voice"]\n')
+    folder = write_folder(tmp_path / "r", {"people.toml": people, "ops.toml": OPS})
+    fake.on(ALICE, "voice", Reaction(status="in-progress", answered_by="human"))
+    outcome, who, attempts, _ = page(folder, fake, clock)
+    assert (outcome, who) == ("acknowledged", "alice")
+    assert [ch for ch, to, _ in fake.log if to == ALICE] == ["voice"]

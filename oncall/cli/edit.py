@@ -378,7 +378,7 @@ def _member(rotation: str, person: str, layer: str | None, effective: str | None
     zone, d, now = viewer_zone(tz), load(dir), _now()
     rot = _rotation(d, rotation)
     check_person(d, person)
-    t = parse_time(effective, zone, now, "--effective") if effective else now
+    t = parse_time(effective, zone, now, "--effective") if effective is not None else now
     if t < now:
         raise UsageError("--effective is in the past: that would rewrite shifts already worked")
     i = _layer_index(rot, layer, person, add, t)

@@ -7,6 +7,7 @@ importing this module costs nothing for ``oncall now``.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from datetime import timedelta
 from typing import Annotated
@@ -33,6 +34,10 @@ def make_pager():
     fake = os.environ.get(FAKE_ENV)
     if fake:
         from ..paging.fake import FakePager
+
+        # Never silent: a production shell that inherited this variable must not believe
+        # it paged anyone.
+        print(f"oncall: {FAKE_ENV} is set: test mode, no real message or call is sent", file=sys.stderr)
 
         class _Now:
             now = staticmethod(clock)
@@ -221,7 +226,7 @@ def pages(
     from .times import parse_time
 
     zone = viewer_zone(tz)
-    start = parse_time(since, zone, clock(), "--since") if since else None
+    start = parse_time(since, zone, clock(), "--since") if since is not None else None
     rows = PageLog().pages(start)
     if json:
         print(render.to_json(rows, json_zone(tz)))

@@ -66,29 +66,36 @@ def layer_shifts(layer: Layer, start: datetime, end: datetime) -> list[tuple[dat
     return out
 
 
-def layer_segments(rotation: str, layer: Layer, start: datetime, end: datetime) -> list[Segment]:
-    """The layer's own on-call time in ``[start, end)``, restrictions applied."""
-    source = f"layer:{layer.name}"
+def _layer_pieces(layer: Layer, start: datetime, end: datetime) -> list[tuple[datetime, datetime, str]]:
+    """The layer's own on-call time in ``[start, end)``: ``(start, end, person)``, sorted."""
     members = layer.members
     n = len(members)
     shifts = layer_shifts(layer, start, end)
     if not shifts:
         return []
     if layer.only is None:
-        return [Segment(rotation, members[k % n], a, b, source) for a, b, k in shifts]
+        return [(a, b, members[k % n]) for a, b, k in shifts]
     windows = _windows(layer.only, layer.tz, start, end)
+    last = len(windows)
     out = []
     j = 0
     for a, b, k in shifts:
-        while j < len(windows) and windows[j][1] <= a:
+        while j < last and windows[j][1] <= a:
             j += 1
         i = j
-        while i < len(windows) and windows[i][0] < b:
-            lo, hi = max(a, windows[i][0]), min(b, windows[i][1])
+        while i < last and windows[i][0] < b:
+            lo, hi = windows[i]
+            lo, hi = (a if a > lo else lo), (b if b < hi else hi)
             if lo < hi:
-                out.append(Segment(rotation, members[k % n], lo, hi, source))
+                out.append((lo, hi, members[k % n]))
             i += 1
     return out
+
+
+def layer_segments(rotation: str, layer: Layer, start: datetime, end: datetime) -> list[Segment]:
+    """The layer's own on-call time in ``[start, end)``, restrictions applied."""
+    source = f"layer:{layer.name}"
+    return [Segment(rotation, p, a, b, source) for a, b, p in _layer_pieces(layer, start, end)]
 
 
 @lru_cache(maxsize=256)
@@ -98,51 +105,55 @@ def _windows(only: tuple, tz, start: datetime, end: datetime) -> tuple:
     return tuple(window_intervals(only, tz, start, end))
 
 
-def _overlay(base: list[Segment], top: list[Segment]) -> list[Segment]:
-    """``top`` wins wherever it covers; ``base`` keeps the rest. Both sorted, disjoint."""
-    if not top:
-        return base
-    if not base:
-        return top
-    cover = merge([(s.start, s.end) for s in top])
-    n = len(cover)
-    kept: list[Segment] = []
+def _minus(pieces: list[tuple], taken: list[Interval], source: str, out: list[tuple]) -> None:
+    """Append to ``out`` the parts of sorted, disjoint ``pieces`` outside merged ``taken``."""
+    n = len(taken)
     j = 0
-    for s in base:
-        while j < n and cover[j][1] <= s.start:
+    for a, b, p in pieces:
+        while j < n and taken[j][1] <= a:
             j += 1
-        if j >= n or cover[j][0] >= s.end:
-            kept.append(s)
+        if j >= n or taken[j][0] >= b:
+            out.append((a, b, p, source))
             continue
-        cur, k = s.start, j
-        while k < n and cover[k][0] < s.end:
-            if cover[k][0] > cur:
-                kept.append(Segment(s.rotation, s.person, cur, cover[k][0], s.source))
-            cur = max(cur, cover[k][1])
+        cur, k = a, j
+        while k < n and taken[k][0] < b:
+            if taken[k][0] > cur:
+                out.append((cur, taken[k][0], p, source))
+            if taken[k][1] > cur:
+                cur = taken[k][1]
             k += 1
-        if cur < s.end:
-            kept.append(Segment(s.rotation, s.person, cur, s.end, s.source))
-    kept.extend(top)
-    kept.sort(key=_start)
-    return kept
-
-
-def _start(s: Segment) -> datetime:
-    return s.start
+        if cur < b:
+            out.append((cur, b, p, source))
 
 
 def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[Segment]:
-    """The final schedule's segments in ``[start, end)``, sorted, disjoint, clipped."""
-    segments: list[Segment] = []
+    """The final schedule's segments in ``[start, end)``, sorted, disjoint, clipped.
+
+    Decided top-down: overrides from the last written, then layers from the last; each
+    keeps only the time nothing above it has taken.
+    """
     if start >= end:
-        return segments
-    for layer in rotation.layers:
-        segments = _overlay(segments, layer_segments(rotation.id, layer, start, end))
-    for o in rotation.overrides:
+        return []
+    pieces: list[tuple] = []
+    taken: list[Interval] = []
+    for o in reversed(rotation.overrides):
         if o.start < end and o.end > start:
-            seg = Segment(rotation.id, o.who, max(o.start, start), min(o.end, end), OVERRIDE)
-            segments = _overlay(segments, [seg])
-    return segments
+            a, b = max(o.start, start), min(o.end, end)
+            _minus([(a, b, o.who)], taken, OVERRIDE, pieces)
+            taken = merge([*taken, (a, b)])
+    for layer in reversed(rotation.layers):
+        own = _layer_pieces(layer, start, end)
+        if not own:
+            continue
+        _minus(own, taken, f"layer:{layer.name}", pieces)
+        taken = merge([*taken, *((a, b) for a, b, _ in own)])
+    pieces.sort(key=_first)
+    rid = rotation.id
+    return [Segment(rid, p, a, b, src) for a, b, p, src in pieces]
+
+
+def _first(piece: tuple) -> datetime:
+    return piece[0]
 
 
 def covered(segments: list[Segment]) -> list[Interval]:

@@ -101,15 +101,7 @@ def coverage_intervals(rotation: Rotation, start: datetime, end: datetime) -> li
 
 def unreachable_reason(person: Person | None, t: datetime) -> str | None:
     """Why ``person`` cannot be reached at ``t``, or None if they can."""
-    if person is None:
-        return "unknown-person"
-    if person.away_at(t):
-        return "away"
-    if not person.phone:
-        return "no-phone"
-    if not person.phone_valid:
-        return "invalid-phone"
-    return None
+    return "unknown-person" if person is None else person.unreachable_at(t)
 
 
 def phone_problem(person: Person) -> str | None:

@@ -434,3 +434,11 @@ def test_icalcheck_readers_agree_with_shifts(cli, icalcheck, dst_dir, tmp_path, 
     assert {"ical.js", "vobject"} <= set(result["instances"])
     for name, got in result["instances"].items():
         assert got == expected, name
+
+
+def test_a_mistyped_output_folder_is_an_error_not_a_new_tree(cli, tmp_path):
+    target = tmp_path / "no-such-folder" / "platform.ics"
+    r = cli("export", "platform", "--dir", str(BUNDLED), "--from", "2026-03-01T00:00Z", "--to", "2026-03-08T00:00Z",
+            "-o", str(target))
+    assert r.code == 2 and "cannot write" in r.err and "Traceback" not in r.err
+    assert not (tmp_path / "no-such-folder").exists()

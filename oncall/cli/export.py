@@ -104,21 +104,23 @@ def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, optio
     for rid in ids:
         path = f"rotations/{rid}.ics"
         data = ical.rotation_feed(d, [rid], a, b, options)
-        _write(root / path, data)
+        _write(root / path, data, make_folders=True)
         feeds.append(("Rotations", f"{d.rotations[rid].name} ({rid})", path))
     person_options = ical.Options(busy=options.busy, remind=options.remind)
     for pid in sorted(d.people):
         path = f"people/{pid}.ics"
-        _write(root / path, ical.person_feed(d, pid, ids, a, b, person_options))
+        _write(root / path, ical.person_feed(d, pid, ids, a, b, person_options), make_folders=True)
         feeds.append(("People", f"{d.people[pid].name} ({pid})", path))
-    _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode())
+    _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), make_folders=True)
     _say(f"wrote {len(feeds)} feeds and index.html to {root}")
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Atomic: a subscriber never reads half a feed."""
+def _write(path: Path, data: bytes, make_folders: bool = False) -> None:
+    """Atomic: a subscriber never reads half a feed. Only ``--all`` creates folders: a
+    mistyped ``-o`` path fails instead of growing a new directory tree."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)

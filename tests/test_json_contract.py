@@ -207,10 +207,8 @@ def fake_pager(monkeypatch, tmp_path) -> Path:
 @pytest.fixture
 def scripted(monkeypatch, fixed_clock) -> FakePager:
     """A fake pager whose reactions a test scripts (an ACK, a Twilio error)."""
-    import oncall.cli.page as page
-
     pager = FakePager(fixed_clock)
-    monkeypatch.setattr(page, "make_pager", lambda: pager)
+    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "make_pager", lambda: pager)
     return pager
 
 
@@ -594,6 +592,9 @@ def test_contacts_test_acknowledged_is_exit_0(cli, scripted):
     ["contacts", "--no-such-option"],
     ["page", "platform", "-m", "  ", "--dry-run"],
     ["page", "platform", "--dry-run"],
+    ["page", "platform", "-m", "x", "--rate-limit", "ten", "--dry-run"],
+    ["page", "platform", "-m", "x", "--dedup-window", "soon", "--dry-run"],
+    ["page", "platform", "-m", "x", "--repeat", "-1", "--dry-run"],
 ], ids=lambda a: " ".join(a))
 def test_wrong_usage_is_exit_2_with_nothing_on_stdout(cli, args):
     r = cli(*args, "--dir", DIR, "--json")
@@ -648,3 +649,14 @@ def test_contacts_takes_tz_like_every_read_command(cli):
     r = cli("contacts", "--dir", DIR, "--json", "--tz", "Asia/Kolkata")
     assert r.code == 0, r.err
     parse(r.out, CONTACTS, ZoneInfo("Asia/Kolkata"))
+
+
+@pytest.mark.xfail(strict=True, reason="README: every read command takes --json, --tz and --dir; `oncall pages` and "
+                                       "`oncall pages show` have no --dir (the page log lives in ONCALL_STATE_DIR, "
+                                       "so Typer exits 2)")
+@pytest.mark.parametrize("args", [["pages"], ["pages", "show", "1"]], ids=" ".join)
+def test_page_log_commands_take_dir_like_every_read_command(cli, fake_pager, args):
+    page(cli)
+    r = cli(*args, "--dir", DIR, "--json")
+    assert r.code == 0, r.err
+    parse(r.out, PAGES if args == ["pages"] else PAGE)

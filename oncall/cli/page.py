@@ -292,12 +292,14 @@ def contacts(
     ctx: typer.Context,
     lookup: Annotated[bool, typer.Option("--lookup", help="Ask Twilio Lookup for each line type.")] = False,
     dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Every person: phone validity and type, channels, rotations (exit 1 if someone cannot get SMS)."""
     if ctx.invoked_subcommand:
         ctx.obj = dir
         return
+    viewer_zone(tz)  # accepted like on every read command (scripts pass it uniformly); nothing here is a time
     d = load(dir)
     pager = make_pager() if lookup else None
     rows = []

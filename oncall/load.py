@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -318,10 +319,12 @@ def _key_at(text: str, line: int | None) -> str:
     return _key_text(_Lines(text).at.get(line, ())) if line else ""
 
 
-def load_directory(root: Path | str) -> Directory:
+def load_directory(root: Path | str, only: Iterable[str] | None = None) -> Directory:
     """Load ``people.toml`` and every ``<id>.toml`` rotation in ``root``.
 
-    Raises InvalidFiles with every problem found, in file order.
+    Raises InvalidFiles with every problem found, in file order. With ``only``, load just
+    those rotations and the rotations their escalation steps name, and ignore problems of
+    people none of them uses: a typo in another team's file must not stop `oncall page`.
     """
     root = Path(root)
     problems: list[Problem] = []
@@ -329,19 +332,28 @@ def load_directory(root: Path | str) -> Directory:
         raise InvalidFiles([Problem(str(root), None, "", "no such folder (use --dir or ONCALL_DIR)")])
     people_path = root / PEOPLE_FILE
     people: dict[str, Person] | None = None  # None: unreadable, so references cannot be checked
+    people_problems: list[Problem] = []
     if not people_path.exists():
         why = "missing: every data folder needs a people.toml naming the people its rotations use"
-        problems.append(Problem(_display(people_path), None, "", why))
+        people_problems.append(Problem(_display(people_path), None, "", why))
     else:
-        parsed = read_toml(people_path, _display(people_path), problems)
+        parsed = read_toml(people_path, _display(people_path), people_problems)
         if parsed:
-            people = _people(_File(_display(people_path), parsed[1], problems), parsed[0])
+            people = _people(_File(_display(people_path), parsed[1], people_problems), parsed[0])
 
     # Hidden files are editors' (Emacs locks its files with a ".#name.toml" link), not rotations.
     files = sorted(p for p in root.glob("*.toml") if p.name != PEOPLE_FILE and not p.name.startswith("."))
     ids = {p.stem for p in files}
+    by_id = {p.stem: p for p in files}
+    wanted = list(dict.fromkeys(only)) if only is not None else [p.stem for p in files]
     rotations: dict[str, Rotation] = {}
-    for path in files:
+    seen: set[str] = set()
+    while wanted:
+        rid = wanted.pop(0)
+        if rid in seen or rid not in by_id:
+            continue  # an unknown id is the caller's to report (exit 4)
+        seen.add(rid)
+        path = by_id[rid]
         display = _display(path)
         if not ROTATION_ID.match(path.stem):
             fixed = "-".join(re.findall(r"[a-z0-9]+", path.stem.lower())) or "my-rotation"
@@ -354,11 +366,30 @@ def load_directory(root: Path | str) -> Directory:
             rot = _rotation(_File(display, parsed[1], problems), parsed[0], path.stem, people, ids)
             if rot:
                 rotations[rot.id] = rot
+                if only is not None:
+                    wanted.extend(step.who for step in rot.escalation if step.kind == "rotation")
+    if only is not None:
+        used = {pid for r in rotations.values() for pid in _people_used(r)}
+        people_problems = [p for p in people_problems if _concerns(p, used)]
+    problems = people_problems + problems
     if not files and not problems:
         problems.append(Problem(_display(root), None, "", "no rotation files (<id>.toml) in this folder"))
     if problems:
         raise InvalidFiles(problems)
     return Directory(people=_with_validity(people or {}), rotations=rotations, root=str(root))
+
+
+def _people_used(r: Rotation) -> set[str]:
+    return set(r.members) | {o.who for o in r.overrides} | {s.who for s in r.escalation if s.kind == "person"}
+
+
+def _concerns(problem: Problem, used: set[str]) -> bool:
+    """Does a people.toml problem matter to rotations that use only ``used``? Whole-file
+    problems (syntax, encoding, a missing file) always do."""
+    key = problem.key
+    if not key.startswith("people."):
+        return True
+    return any(key == f"people.{pid}" or key.startswith((f"people.{pid}.", f"people.{pid}[")) for pid in used)
 
 
 def _with_validity(people: dict[str, Person]) -> dict[str, Person]:

@@ -42,10 +42,12 @@ def clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def load(root: Path):
+def load(root: Path, only: list[str] | None = None):
+    """The data folder; with ``only`` (rotation ids named on the command line), just what
+    those rotations need, so another team's broken file cannot stop `now` or `page`."""
     from ..load import load_directory
 
-    return load_directory(root)
+    return load_directory(root, only or None)
 
 
 def local_zone() -> ZoneInfo:
@@ -88,7 +90,8 @@ def pick_rotations(d: Directory, ids: list[str] | None) -> list[str]:
         return sorted(d.rotations)
     for rid in ids:
         if rid not in d.rotations:
-            raise NotFound(f"no rotation {rid!r}{_hint(rid, d.rotations)} in {d.root}")
+            known = {p.stem for p in Path(d.root).glob("*.toml")} - {"people"}
+            raise NotFound(f"no rotation {rid!r}{_hint(rid, known)} in {d.root}")
     return list(dict.fromkeys(ids))
 
 

@@ -67,7 +67,7 @@ def export(
             options = ical.Options(busy=busy, gaps=with_gaps, remind=parse_duration(remind))
         except ValueError as e:
             raise UsageError(f"--remind: {e}") from None
-    d = load(dir)
+    d = load(dir, rotations)
     ids = pick_rotations(d, rotations)
     if person:
         check_person(d, person)

@@ -86,7 +86,7 @@ def page(
     if not message.strip():
         raise UsageError("--message must not be empty")
     zone = viewer_zone(tz)
-    d = load(dir)
+    d = load(dir, [rotation])
     if rotation not in d.rotations:
         from .app import pick_rotations
 

@@ -43,7 +43,7 @@ def now(
 ) -> None:
     """Who is on call now in each rotation, since and until when, and who is next."""
     zone = viewer_zone(tz)
-    d = load(dir)
+    d = load(dir, rotations)
     ids = pick_rotations(d, rotations)
     t = parse_time(at, zone, clock(), "--at") if at is not None else clock()
     rows = []
@@ -97,7 +97,7 @@ def shifts(
 ) -> None:
     """The final schedule's shifts in a range (default: the next 14 days)."""
     zone = viewer_zone(tz)
-    d = load(dir)
+    d = load(dir, rotations)
     ids = pick_rotations(d, rotations)
     if person:
         check_person(d, person)

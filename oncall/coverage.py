@@ -276,7 +276,12 @@ def _warnings(rotation: Rotation, people: dict[str, Person], segs: list[Segment]
                                message=f"{o.who} covers an override but is in no layer of {rid}"))
     shown = {s.source for s in segs}
     for layer in rotation.layers:
-        # A layer missing from the final schedule may be empty or only hidden by others.
+        # A layer that ended before the range (an older version after `member add`) is
+        # history, not a mistake; one that starts after it may be a mistyped year, so it
+        # is still reported. A layer missing from the final schedule may be empty or only
+        # hidden by others.
+        if layer.until is not None and layer.until <= start:
+            continue
         if f"layer:{layer.name}" not in shown and not layer_segments(rid, layer, start, end):
             out.append(Finding(rid, "layer-never-covers", start, end,
                                message=f"layer {layer.name!r} covers nothing in this range"))

@@ -208,3 +208,11 @@ def test_bad_min_rest_is_a_usage_error(cli, tmp_path):
     root = write_folder(tmp_path / "d", {"people.toml": PEOPLE, "web.toml": WEEKLY})
     r = cli("check", "--dir", str(root), "--from", "2026-03-02T00:00Z", "--min-rest", "soon")
     assert r.code == 2 and "--min-rest" in r.err
+
+
+def test_a_layer_that_ended_before_the_range_is_history_not_a_warning(tmp_path):
+    # What `member add` leaves behind: the old version ends, the new one goes on.
+    old = WEEKLY.replace("start = 2026-03-02T00:00:00", "start = 2026-01-05T00:00:00\nuntil = 2026-02-02T00:00:00")
+    report = run(tmp_path, {"web": old + '[[layer]]\nname = "v2"\nmembers = ["ann", "ben"]\n'
+                                          'start = 2026-02-02T00:00:00\nevery = "1w"\n'})
+    assert kinds(report, "layer-never-covers") == []

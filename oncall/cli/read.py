@@ -8,7 +8,7 @@ import typer
 
 from .. import render
 from ..schedule import final_schedule, gaps, on_call
-from ..timeline import format_duration
+from ..timeline import format_duration, intersect, window_intervals
 from .app import (
     DEFAULT_DIR,
     DirOpt,
@@ -69,7 +69,9 @@ def now(
 
     def nxt(value, row):
         n = row["next"]
-        return f"{n['person']} at {render.when(n['start'], zone)}" if n["person"] else "—"
+        if not n["person"]:
+            return "—"
+        return f"{d.people[n['person']].name} ({n['person']}) at {render.when(n['start'], zone)}"
 
     out.print(render.table(rows, [
         render.Column("rotation", "Rotation", style="bold"),
@@ -108,9 +110,11 @@ def shifts(
         segs = final_schedule(d.rotations[rid], a, b)
         rows += [{"rotation": s.rotation, "person": s.person, "start": s.start, "end": s.end, "source": s.source}
                  for s in segs if person is None or s.person == person]
-        if person is None:
+        if person is None:  # gaps that matter: inside the rotation's coverage windows, as check says
+            rot = d.rotations[rid]
+            required = window_intervals(rot.coverage, rot.tz, a, b)
             rows += [{"rotation": rid, "person": None, "start": g0, "end": g1, "source": None}
-                     for g0, g1 in gaps(segs, a, b)]
+                     for g0, g1 in intersect(gaps(segs, a, b), required)]
     rows.sort(key=lambda r: (r["start"], r["rotation"]))
     if json:
         print(render.to_json([r for r in rows if r["person"] is not None], json_zone(tz)))

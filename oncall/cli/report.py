@@ -189,8 +189,8 @@ def timeline(
     d = load(dir)
     ids = pick_rotations(d, rotations)
     now = clock()
-    if not 0 < days <= 366:
-        raise UsageError("--days must be between 0 and 366")
+    if not 1 / 24 <= days <= 366:
+        raise UsageError("--days must be from 1/24 (one hour) to 366")
     a = parse_time(start, zone, now, "--from") if start is not None else resolve(
         to_wall(now, zone).replace(hour=0, minute=0, second=0, microsecond=0), zone)
     columns = slots(a, days, zone)

@@ -399,3 +399,13 @@ def test_member_add_names_unnamed_layers_so_no_source_changes(cli, clock, tmp_pa
     assert {s["source"] for s in after} == {"layer:layer-1", "layer:layer-2", "layer:layer-3"}
     assert [s["source"] for s in after if s["person"] == "carol"] == [s["source"] for s in before
                                                                         if s["person"] == "carol"]
+
+
+def test_away_add_bare_dates_are_midnight_where_the_person_lives(cli, clock, ops):
+    # The viewer is in St John's (conftest); alice lives in Los Angeles. A date typed on the
+    # command line means what the same date means in people.toml: her midnight.
+    r = cli("away", "add", "alice", "--from", "2026-06-01", "--to", "2026-06-03", "--dir", str(ops))
+    assert r.code == 0, r.err
+    assert "[[people.alice.away]]\nstart = 2026-06-01\nend = 2026-06-03\n" in (ops / "people.toml").read_text()
+    rows = json.loads(cli("away", "list", "alice", "--dir", str(ops), "--json").out)
+    assert rows[-1]["start"] == "2026-06-01T07:00:00+00:00"  # 00:00 PDT

@@ -31,7 +31,8 @@ def _root() -> None:
 
 
 DirOpt = Annotated[Path, typer.Option("--dir", envvar="ONCALL_DIR", help="Data folder (people.toml and <id>.toml).")]
-TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone to show times in (IANA name); JSON then uses it too.")]
+TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone for the times you type and the times shown (IANA name; "
+                                                        "default: this machine's). JSON is in UTC unless given.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (stable contract, see README).")]
 RotArg = Annotated[list[str] | None, typer.Argument(help="Rotation ids (default: all).", show_default=False)]
 DEFAULT_DIR = Path("rotations")

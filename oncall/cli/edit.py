@@ -9,6 +9,7 @@ from ``app.clock()``.
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,9 +66,15 @@ def _display(path: Path) -> str:
     return _display(path)
 
 
-def _range(start: str, to: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
-    a = parse_time(start, zone, now, "--from")
-    b = parse_time(to, zone, now, "--to")
+def _range(start: str, to: str, zone: ZoneInfo, now: datetime,
+           date_zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+    """``--from``/``--to``; with ``date_zone``, a bare date is midnight in that zone."""
+    def read(text: str, option: str) -> datetime:
+        bare_date = date_zone is not None and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text)
+        return parse_time(text, date_zone if bare_date else zone, now, option)
+
+    a = read(start, "--from")
+    b = read(to, "--to")
     if b <= a:
         raise UsageError("--to must be after --from")
     return a, b
@@ -305,9 +312,11 @@ def away_add(
 
     zone, d, now = viewer_zone(tz), load(dir), _now()
     check_person(d, person)
-    a, b = _range(start, to, zone, now)
+    # A bare date means midnight where the person lives, as it does in people.toml.
+    pz = _person_zone(d, person)
+    a, b = _range(start, to, zone, now, date_zone=pz)
     f = Edit.open(Path(d.root) / PEOPLE_FILE)
-    add_away(f, person, _person_zone(d, person), a, b, note)
+    add_away(f, person, pz, a, b, note)
     _commit(d, f, zone, now, dry_run, allow_gaps, focus=(a, b))
 
 
@@ -430,7 +439,7 @@ def new_rotation(
     dry_run: DryOpt = False,
     allow_gaps: GapsOpt = False,
 ) -> None:
-    """Create rotations/ID.toml: one 24/7 layer of MEMBERS handing off every --every."""
+    """Create ID.toml in the data folder: one 24/7 layer of MEMBERS handing off every --every."""
     from ..edit import Edit, new_rotation_text, toml_time
     from ..load import ROTATION_ID, valid_zone
     from ..timeline import parse_duration

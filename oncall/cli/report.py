@@ -39,7 +39,8 @@ def _hours(d: timedelta) -> float:
 def report(
     rotations: RotArg = None,
     month: MonthOpt = None,
-    start: FromOpt = None,
+    start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative (default: this month; "
+                                                             "--from alone covers 28 days).")] = None,
     to: ToOpt = None,
     dir: DirOpt = DEFAULT_DIR,
     tz: TzOpt = None,

@@ -15,7 +15,7 @@ from ..errors import UsageError
 from ..model import Directory, Segment
 from ..timeline import Interval, resolve, to_wall
 from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
-from .read import FromOpt, ToOpt
+from .read import ToOpt
 from .times import parse_range, parse_time
 
 MonthOpt = Annotated[str | None, typer.Option("--month", help="A calendar month, YYYY-MM, in --tz or the local zone.")]

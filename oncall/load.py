@@ -293,7 +293,8 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, 
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line = int(m.group(1)) if m else getattr(e, "lineno", None)
-        if line is None and "(at end of document)" in msg:
+        # (tomli, below 3.11, also sets lineno to one past the last line here)
+        if "(at end of document)" in msg:
             # The text ran out inside the last statement (an unclosed list or string, or a
             # duplicate key with no newline after it): point at where that statement began.
             line = max(_Lines(text).at, default=None)

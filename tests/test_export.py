@@ -222,7 +222,7 @@ def test_default_window_is_whole_days_so_exports_within_a_day_match(cli, monkeyp
     from oncall.cli import export as export_cmd
 
     outs = []
-    for now in ("2026-05-10T00:00:01Z", "2026-05-10T23:59:59.5Z"):
+    for now in ("2026-05-10T00:00:01Z", "2026-05-10T23:59:59.500000Z"):
         monkeypatch.setattr(export_cmd, "clock", lambda now=now: datetime.fromisoformat(now.replace("Z", "+00:00")))
         outs.append(export(cli, "platform", "--dir", str(BUNDLED)))
     assert outs[0] == outs[1]

@@ -403,7 +403,8 @@ def validate(root: Path, path: Path, text: str) -> Directory:
     (on a temporary copy); raises InvalidFiles naming the real files."""
     from .load import _display, load_directory
 
-    names = {p.name for p in root.glob("*.toml")} | {path.name}
+    # Hidden files are editors' locks (a dangling ".#platform.toml" link), as the loader says.
+    names = {p.name for p in root.glob("*.toml") if not p.name.startswith(".")} | {path.name}
     with tempfile.TemporaryDirectory(prefix="oncall-edit-") as tmp:
         copy = Path(tmp)
         for name in names - {path.name}:

@@ -63,6 +63,7 @@ def console(stderr: bool = False):
 def table(rows: Iterable[dict], columns: list[Column], title: str | None = None,
           row_style: Callable[[dict], str | None] | None = None):
     from rich.table import Table
+    from rich.text import Text
 
     t = Table(title=title, title_justify="left", header_style="bold")
     for c in columns:
@@ -70,7 +71,10 @@ def table(rows: Iterable[dict], columns: list[Column], title: str | None = None,
         t.add_column(c.header, style=c.style, overflow="fold")
     for row in rows:
         cells = [c.format(row.get(c.key), row) if c.format else _text(row.get(c.key)) for c in columns]
-        t.add_row(*cells, style=row_style(row) if row_style else None)
+        # Cells are plain text, never markup: a name like "Ann [ops]" must show as written.
+        # A formatter that wants colour returns a rich Text.
+        t.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in cells),
+                  style=row_style(row) if row_style else None)
     return t
 
 

@@ -57,7 +57,7 @@ def local_zone() -> ZoneInfo:
     if name:
         try:
             return ZoneInfo(name)
-        except (ValueError, OSError):
+        except (ValueError, OSError, KeyError):  # KeyError: ZoneInfoNotFoundError (a POSIX TZ string)
             pass
     try:
         target = os.path.realpath("/etc/localtime")

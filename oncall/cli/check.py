@@ -89,6 +89,8 @@ def _suggestion(s, root: Path, zone) -> dict:
 
 
 def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
+    from rich.markup import escape  # messages quote layer names and notes: never markup
+
     out = render.console()
     span = f"{render.when(a, zone)} → {render.when(b, zone)}"
     if problems:
@@ -115,7 +117,7 @@ def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
     for (rid, kind), items in groups.items():
         for w in items[:SHOWN_PER_KIND]:
             when = f" ({render.when(w['start'], zone)})" if kind not in ("layer-never-covers", "no-valid-phone") else ""
-            out.print(f"[yellow]warning:[/] {rid}: {w['message']}{when}", highlight=False)
+            out.print(f"[yellow]warning:[/] {rid}: {escape(w['message'])}{when}", highlight=False)
         if len(items) > SHOWN_PER_KIND:
             out.print(f"[yellow]warning:[/] {rid}: … and {len(items) - SHOWN_PER_KIND} more {kind} "
                       "(--json lists them all)", highlight=False)

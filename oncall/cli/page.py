@@ -48,11 +48,14 @@ def make_pager():
     return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
 
 
-def _duration(text: str, option: str) -> timedelta:
+def _duration(text: str, option: str, most: timedelta = timedelta(days=7)) -> timedelta:
     try:
-        return parse_duration(text)
+        d = parse_duration(text)
     except ValueError as e:
         raise UsageError(f"{option}: {e}") from None
+    if d > most:
+        raise UsageError(f"{option}: {text!r} is too long (at most {most.days}d)")
+    return d
 
 
 def _rate(text: str) -> tuple[int, timedelta]:
@@ -66,7 +69,8 @@ def _rate(text: str) -> tuple[int, timedelta]:
 def page(
     rotation: Annotated[str, typer.Argument(help="Rotation id whose escalation policy to walk.")],
     message: Annotated[str, typer.Option("--message", "-m", help="What is wrong (sent by SMS and read aloud).")],
-    repeat: Annotated[int, typer.Option("--repeat", min=0, help="Walk the whole policy this many more times.")] = 0,
+    repeat: Annotated[int, typer.Option("--repeat", min=0, max=100,
+                                        help="Walk the whole policy this many more times.")] = 0,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once Twilio accepted the first send.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; send nothing, need no credentials.")]
     = False,
@@ -253,7 +257,7 @@ def pages_show(
     from ..paging.log import PageLog
 
     zone = viewer_zone(tz)
-    record = PageLog().page(page_id)
+    record = PageLog().page(page_id) if 0 < page_id < 2**63 else None
     if record is None:
         raise NotFound(f"no page {page_id} in the page log")
     if json:
@@ -263,7 +267,7 @@ def pages_show(
     out.print(f"page #{record['id']} {record['rotation'] or '(test)'}: {record['outcome']}"
               + (f" by {record['acknowledged_by']}" if record["acknowledged_by"] else "")
               + f", started {render.when(record['started'], zone)}")
-    out.print(f"message: {record['message']}")
+    out.print(f"message: {record['message']}", markup=False)
     out.print(_attempts_table(record["attempts"], zone))
 
 

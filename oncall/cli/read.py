@@ -62,10 +62,12 @@ def now(
     out = render.console()
 
     def who(value, row):
+        from rich.text import Text
+
         if row["person"] is None:
-            return "[bold red]NO ONE ON CALL[/]"
+            return Text("NO ONE ON CALL", style="bold red")
         text = f"{row['_name']} ({row['person']})"
-        return text if row["reachable"] else f"{text} [yellow]⚠ {row['_reason']}[/]"
+        return text if row["reachable"] else Text.assemble(text, (f" ⚠ {row['_reason']}", "yellow"))
 
     def nxt(value, row):
         n = row["next"]

@@ -13,7 +13,7 @@ import typer
 from .. import render
 from ..errors import UsageError
 from ..model import Directory, Segment
-from ..timeline import Interval, resolve, to_wall
+from ..timeline import MAX_YEAR, MIN_YEAR, Interval, resolve, to_wall
 from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
 from .read import ToOpt
 from .times import parse_range, parse_time
@@ -27,6 +27,8 @@ def month_range(text: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     if not m or not 1 <= int(m[2]) <= 12:
         raise UsageError(f"--month: {text!r} is not a month (use YYYY-MM, e.g. 2026-03)")
     y, mo = int(m[1]), int(m[2])
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise UsageError(f"--month: the year must lie in {MIN_YEAR}-{MAX_YEAR}")
     nxt = (y + 1, 1) if mo == 12 else (y, mo + 1)
     return resolve(datetime(y, mo, 1), zone), resolve(datetime(*nxt, 1), zone)
 

@@ -13,7 +13,8 @@ Warnings never make ``check`` fail. Their ``kind``:
 
 * ``overlapping-overrides``: two overrides of one rotation overlap (the later one wins);
 * ``override-outside-members``: an override for someone in none of the rotation's layers;
-* ``layer-never-covers``: a layer whose final on-call time in the horizon is empty;
+* ``layer-never-covers``: a layer with no on-call time of its own in the horizon (one
+  hidden under a later layer does cover; one that ended before the horizon is history);
 * ``no-valid-phone``: a layer member without a phone, or with one that cannot be dialled;
 * ``long-duty``: one person on call without a break for longer than ``max_duty``,
   measured on the rotation's wall clock (a Monday-to-Monday week is 7 days even when a
@@ -40,7 +41,8 @@ DEFAULT_MAX_DUTY = timedelta(days=7)
 DEFAULT_MIN_REST = timedelta(hours=8)
 NO_STEP = "no-step-reachable"
 # Wall-clock and real lengths differ by the offset changes in between: a few hours, a
-# day when a zone skipped one (Samoa, 2011). Runs shorter than this margin are let off.
+# day when a zone skipped one (Samoa, 2011). Runs shorter than max_duty minus this margin
+# cannot be too long on the wall clock, so only longer ones are measured there.
 WALL_SLACK = timedelta(days=2)
 
 
@@ -391,7 +393,8 @@ def _free(p: Person | None, busy: list[Interval], a: datetime, b: datetime) -> b
 def check(directory: Directory, rotations: list[str], start: datetime, end: datetime,
           max_duty: timedelta = DEFAULT_MAX_DUTY, min_rest: timedelta = DEFAULT_MIN_REST, *,
           suggestions: bool = False) -> Report:
-    """``check_rotation`` over several rotations, findings sorted by rotation then time,
+    """``check_rotation`` over several rotations: problems in the order of ``rotations``
+    (each by time), warnings sorted by rotation then time,
     plus ``on-call-twice`` warnings across them and, if asked, cover suggestions."""
     schedule_of = Schedules(directory.rotations, start, end)
     total = Report()

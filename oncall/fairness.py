@@ -65,7 +65,8 @@ class Fairness:
 
 
 def balance(hours: list[float]) -> float:
-    """Mean over pairs of ``min / max``: 1 is perfectly even, 0 when someone has none."""
+    """Mean over pairs of ``min / max`` (a pair of two zeros counts as even): 1 is perfectly
+    even; each pair with one person at zero hours pulls it down by a full pair's share."""
     pairs = list(combinations(hours, 2))
     if not pairs:
         return 1.0

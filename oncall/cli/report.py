@@ -90,7 +90,7 @@ def report(
         render.Column("mean_hours", "Mean hours", _num),
         render.Column("overloaded", f"Over {OVERLOAD:g}× mean",
                       lambda v, r: ", ".join(f"{p} ({r['hours'][p]:g}h)" for p in v) or "—"),
-    ], title="Rotations (balance: 1 = even, 0 = someone carries nothing)",
+    ], title="Rotations (balance: 1 = even, lower = uneven)",
         row_style=lambda r: "red" if r["coverage_percent"] < 100 else None))
 
 

@@ -32,7 +32,7 @@ def to_json(rows: Any, tz: ZoneInfo | timezone | None = None) -> str:
     return json.dumps(_plain(rows, tz or timezone.utc), sort_keys=True, indent=2, ensure_ascii=False)
 
 
-def when(t: datetime | None, tz: ZoneInfo, ref: datetime | None = None) -> str:
+def when(t: datetime | None, tz: ZoneInfo) -> str:
     """``Thu 2026-12-24 09:00 PST``; ``—`` for an open end."""
     if t is None:
         return "—"

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..coverage import DEFAULT_MAX_DUTY, DEFAULT_MIN_REST, check
+from ..coverage import check
 from ..errors import UsageError
 from ..timeline import format_duration, parse_duration
 from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
@@ -40,8 +40,8 @@ def check_cmd(
     d = load(dir)
     ids = pick_rotations(d, rotations)
     a, b = parse_range(start, to, days, zone, clock(), 28)
-    duty = _duration(max_duty, "--max-duty", DEFAULT_MAX_DUTY)
-    rest = _duration(min_rest, "--min-rest", DEFAULT_MIN_REST)
+    duty = _duration(max_duty, "--max-duty")
+    rest = _duration(min_rest, "--min-rest")
     report = check(d, ids, a, b, duty, rest, suggestions=suggest)
     problems = [_finding(f, problem=True) for f in report.problems]
     warnings = [_finding(f, problem=False) for f in report.warnings]
@@ -58,7 +58,7 @@ def check_cmd(
         raise typer.Exit(1)
 
 
-def _duration(text: str, option: str, default: timedelta) -> timedelta:
+def _duration(text: str, option: str) -> timedelta:
     try:
         return parse_duration(text)
     except ValueError as e:

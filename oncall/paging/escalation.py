@@ -39,7 +39,7 @@ from ..coverage import unreachable_reason
 from ..errors import PagingFailed
 from ..model import Directory, Person, Step
 from ..schedule import on_call
-from . import BAD_CREDENTIALS, DELIVERY_FAILED, INVALID_NUMBER, SMS_FAILED, SMS_REFUSED, Pager, PagerError
+from . import BAD_CREDENTIALS, CALL_ENDED, DELIVERY_FAILED, INVALID_NUMBER, SMS_FAILED, SMS_REFUSED, Pager, PagerError
 from .text import sms_body, twiml
 
 ACKNOWLEDGED, SENT, UNREACHED, DUPLICATE, FAILED = "acknowledged", "sent", "unreached", "duplicate", "failed"
@@ -267,10 +267,10 @@ class Escalation:
             return True
         if ch == "sms":
             return s.status in SMS_FAILED
-        return s.status in ("completed", "busy", "no-answer", "failed", "canceled") or bool(s.answered_by)
+        return s.status in CALL_ENDED or bool(s.answered_by)
 
     def _end_call(self, ch: str, sid: str, status) -> None:
-        if ch != "voice" or (status and status.status in ("completed", "busy", "no-answer", "failed", "canceled")):
+        if ch != "voice" or (status and status.status in CALL_ENDED):
             return
         try:
             self.pager.hang_up(sid)

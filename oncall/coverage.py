@@ -155,16 +155,19 @@ def _unreachable_parts(segs: list[Segment], people: dict[str, Person], cover: li
     return raw
 
 
-def reachable_time(segs: list[Segment], people: dict[str, Person], cover: list[Interval]) -> list[Interval]:
-    """The instants inside ``cover`` where the on-call person of ``segs`` can be reached."""
-    lost = merge([(a, b) for a, b, _, _ in _unreachable_parts(segs, people, cover)])
+def reachable_time(segs: list[Segment], people: dict[str, Person], cover: list[Interval],
+                   parts: list[tuple] | None = None) -> list[Interval]:
+    """The instants inside ``cover`` where the on-call person of ``segs`` can be reached
+    (``parts``: ``_unreachable_parts`` of the same arguments, if already computed)."""
+    if parts is None:
+        parts = _unreachable_parts(segs, people, cover)
+    lost = merge([(a, b) for a, b, _, _ in parts])
     return subtract(intersect(covered(segs), cover), lost)
 
 
-def _unreachable(rotation: Rotation, segs: list[Segment], cover: list[Interval],
-                 people: dict[str, Person]) -> list[Finding]:
+def _unreachable(rotation: Rotation, parts: list[tuple]) -> list[Finding]:
     out: list[Finding] = []
-    for a, b, who, reason in _unreachable_parts(segs, people, cover):
+    for a, b, who, reason in parts:
         last = out[-1] if out else None
         if last and last.end == a and last.person == who and last.reason == reason:
             out[-1] = Finding(rotation.id, "unreachable", last.start, b, who, reason)
@@ -183,13 +186,16 @@ def _step_schedule(rotation: Rotation, i: int, schedule_of: Callable[[str], list
 
 
 def _escalation(rotation: Rotation, people: dict[str, Person], cover: list[Interval], start: datetime,
-                end: datetime, schedule_of: Callable[[str], list[Segment]], known: set[str]):
+                end: datetime, schedule_of: Callable[[str], list[Segment]], known: set[str],
+                own_parts: list[tuple]):
     """``no-step-reachable`` problems and ``escalation-repeats-person`` warnings."""
     if not rotation.escalation:
         return [], []
     rid = rotation.id
+    own = schedule_of(rid)
     steps = [_step_schedule(rotation, i, schedule_of, known, start, end) for i in range(len(rotation.steps))]
-    reachable = merge([iv for segs in steps if segs for iv in reachable_time(segs, people, cover)])
+    reachable = merge([iv for segs in steps if segs
+                       for iv in reachable_time(segs, people, cover, own_parts if segs is own else None)])
     problems = [Finding(rid, "unreachable", a, b, None, NO_STEP) for a, b in subtract(cover, reachable)]
     warnings: list[Finding] = []
     for i in range(1, len(steps)):
@@ -252,8 +258,10 @@ def check_rotation(rotation: Rotation, people: dict[str, Person], start: datetim
     cover = coverage_intervals(rotation, start, end)
     for a, b in intersect(gaps(segs, start, end), cover):
         report.problems.append(Finding(rotation.id, "gap", a, b))
-    report.problems.extend(_unreachable(rotation, segs, cover, people))
-    esc_problems, esc_warnings = _escalation(rotation, people, cover, start, end, schedule_of, set(rotations))
+    parts = _unreachable_parts(segs, people, cover)
+    report.problems.extend(_unreachable(rotation, parts))
+    esc_problems, esc_warnings = _escalation(rotation, people, cover, start, end, schedule_of, set(rotations),
+                                             parts)
     report.problems.extend(esc_problems)
     report.problems.sort(key=lambda f: (f.start, f.kind, f.person or ""))
     report.warnings.extend(_warnings(rotation, people, segs, start, end, max_duty, min_rest))

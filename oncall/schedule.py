@@ -157,7 +157,15 @@ def _first(piece: tuple) -> datetime:
 
 
 def covered(segments: list[Segment]) -> list[Interval]:
-    return merge([(s.start, s.end) for s in segments])
+    """The time sorted, disjoint ``segments`` (as ``final_schedule`` gives) cover, merged:
+    one linear pass, no sort."""
+    out: list[Interval] = []
+    for s in segments:
+        if out and out[-1][1] == s.start:
+            out[-1] = (out[-1][0], s.end)
+        else:
+            out.append((s.start, s.end))
+    return out
 
 
 def gaps(segments: list[Segment], start: datetime, end: datetime) -> list[Interval]:

@@ -201,8 +201,19 @@ def test_a_state_dir_that_cannot_be_created_is_a_clear_exit_5(cli, folder, wired
     assert r.code == 5
     assert "page log" in r.err and "ONCALL_STATE_DIR" in r.err and "Traceback" not in r.err
     assert wired.log == []  # nothing sent without a log: dedup and rate limits depend on it
+    # Listing reads only: where no log could ever be written, no page was logged.
+    r = cli("pages", "--json")
+    assert r.code == 0 and r.out.strip() == "[]"
+    assert not (blocker / "state").exists()
+
+
+def test_listing_pages_creates_nothing(cli, tmp_path, monkeypatch):
+    state = tmp_path / "fresh-state"
+    monkeypatch.setenv("ONCALL_STATE_DIR", str(state))
     r = cli("pages")
-    assert r.code == 5 and "ONCALL_STATE_DIR" in r.err
+    assert r.code == 0 and "no page" in r.out.lower()
+    assert cli("pages", "show", "1").code == 4
+    assert not state.exists()
 
 
 def test_a_read_only_page_log_is_a_clear_exit_5(cli, folder, wired, tmp_path, monkeypatch):

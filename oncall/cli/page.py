@@ -231,9 +231,13 @@ def pages(
 
     zone = viewer_zone(tz)
     start = parse_time(since, zone, clock(), "--since") if since is not None else None
-    rows = PageLog().pages(start)
+    log = PageLog.reader()
+    rows = log.pages(start) if log else []
     if json:
         print(render.to_json(rows, json_zone(tz)))
+        return
+    if log is None:
+        render.console().print("No pages logged yet.", markup=False)
         return
     render.console().print(render.table(rows, [
         render.Column("id", "Page"),
@@ -257,7 +261,8 @@ def pages_show(
     from ..paging.log import PageLog
 
     zone = viewer_zone(tz)
-    record = PageLog().page(page_id) if 0 < page_id < 2**63 else None
+    log = PageLog.reader()
+    record = log.page(page_id) if log and 0 < page_id < 2**63 else None
     if record is None:
         raise NotFound(f"no page {page_id} in the page log")
     if json:

@@ -88,6 +88,25 @@ class PageLog:
             raise PagingFailed(f"cannot write the page log {self.path}: {e} "
                                "(set ONCALL_STATE_DIR to a writable folder)") from None
 
+    @classmethod
+    def reader(cls, path: Path | None = None) -> PageLog | None:
+        """The log opened read-only, for listing; None if no page was ever logged. Listing
+        creates nothing and works on a read-only state folder."""
+        path = path or state_dir() / "pages.sqlite3"
+        if not path.exists():
+            return None
+        log = cls.__new__(cls)
+        log.path = path
+        try:
+            log.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            log.db.row_factory = sqlite3.Row
+            log.db.execute("SELECT 1 FROM pages LIMIT 1")
+        except sqlite3.Error as e:
+            from ..errors import PagingFailed
+
+            raise PagingFailed(f"cannot read the page log {path}: {e}") from None
+        return log
+
     @staticmethod
     def _retry_locked(fn, tries: int = 50):
         # Switching to WAL needs a moment of exclusive access; a busy timeout does not

@@ -20,7 +20,7 @@ from .times import parse_range
 SHOWN_PER_KIND = 3
 
 
-@app.command(name="check")
+@app.command(name="check", short_help="Validate files; report gaps and unreachable time.")
 def check_cmd(
     rotations: RotArg = None,
     start: FromOpt = None,

@@ -26,6 +26,7 @@ from .times import parse_time
 
 override_app = typer.Typer(help="Overrides: someone covers a stretch of a rotation.", no_args_is_help=True)
 away_app = typer.Typer(help="Time off: a person is unreachable (the schedule does not change).",
+                       short_help="Time off: the person is unreachable.",
                        no_args_is_help=True)
 member_app = typer.Typer(help="Members joining or leaving a layer from its next handoff.", no_args_is_help=True)
 new_app = typer.Typer(help="Create a rotation or a person.", no_args_is_help=True)
@@ -243,7 +244,7 @@ def override_remove(
 # ---------------------------------------------------------------- swap
 
 
-@app.command()
+@app.command(short_help="Trade two people's on-call time in a range.")
 def swap(
     rotation: RotReq,
     a: PersonReq,
@@ -498,7 +499,7 @@ def new_person(
 # ---------------------------------------------------------------- schema
 
 
-@app.command()
+@app.command(short_help="JSON Schemas of the files, for editors.")
 def schema(kind: Annotated[str, typer.Argument(help="people or rotation.", show_default=False)]) -> None:
     """Print the JSON Schema of the people file or of a rotation file (for editors)."""
     from ..edit import schemas

@@ -38,7 +38,7 @@ def default_window(now: datetime) -> tuple[datetime, datetime]:
     return today - BACK, today + AHEAD + timedelta(days=1)
 
 
-@app.command()
+@app.command(short_help="iCalendar feeds per rotation or person.")
 def export(
     rotations: RotArg = None,
     person: PersonOpt = None,

@@ -65,7 +65,7 @@ def _rate(text: str) -> tuple[int, timedelta]:
     return int(count), _duration(per, "--rate-limit")
 
 
-@app.command()
+@app.command(short_help="Page a rotation through Twilio, with escalation.")
 def page(
     rotation: Annotated[str, typer.Argument(help="Rotation id whose escalation policy to walk.")],
     message: Annotated[str, typer.Option("--message", "-m", help="What is wrong (sent by SMS and read aloud).")],

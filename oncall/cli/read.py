@@ -33,7 +33,7 @@ def _days_opt(default: int):
     return Annotated[float | None, typer.Option("--days", help=f"Length of the range in days (default {default}).")]
 
 
-@app.command()
+@app.command(short_help="Who is on call now, since when, until when, next.")
 def now(
     rotations: RotArg = None,
     at: Annotated[str | None, typer.Option("--at", help="Ask about another instant (ISO or relative).")] = None,
@@ -88,7 +88,7 @@ def _public(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("_")}
 
 
-@app.command()
+@app.command(short_help="The schedule's shifts in a range.")
 def shifts(
     rotations: RotArg = None,
     person: Annotated[str | None, typer.Option("--person", help="Only this person's shifts.")] = None,

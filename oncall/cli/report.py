@@ -37,7 +37,7 @@ def _hours(d: timedelta) -> float:
     return round(d.total_seconds() / 3600, 2)
 
 
-@app.command()
+@app.command(short_help="Hours, nights and weekends per person; balance.")
 def report(
     rotations: RotArg = None,
     month: MonthOpt = None,
@@ -175,7 +175,7 @@ def _symbols(people: list[str]) -> dict[str, str]:
     return out
 
 
-@app.command()
+@app.command(short_help="The schedule as a picture (terminal or SVG).")
 def timeline(
     rotations: RotArg = None,
     start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative. Default: today 00:00.")] = None,

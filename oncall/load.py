@@ -106,11 +106,14 @@ class _File:
 
     def __init__(self, name: str, text: str, problems: list[Problem]):
         self.name = name
-        self.lines = _Lines(text)
+        self._source = text
+        self._lines: _Lines | None = None  # built on the first problem: sound files never need it
         self.problems = problems
 
     def problem(self, path: tuple, message: str) -> None:
-        self.problems.append(Problem(self.name, self.lines.find(path), _key_text(path), message))
+        if self._lines is None:
+            self._lines = _Lines(self._source)
+        self.problems.append(Problem(self.name, self._lines.find(path), _key_text(path), message))
 
     def keys(self, data: dict, path: tuple, allowed: set[str], required: tuple[str, ...] = ()) -> bool:
         ok = True

@@ -409,3 +409,13 @@ def test_away_add_bare_dates_are_midnight_where_the_person_lives(cli, clock, ops
     assert "[[people.alice.away]]\nstart = 2026-06-01\nend = 2026-06-03\n" in (ops / "people.toml").read_text()
     rows = json.loads(cli("away", "list", "alice", "--dir", str(ops), "--json").out)
     assert rows[-1]["start"] == "2026-06-01T07:00:00+00:00"  # 00:00 PDT
+
+
+def test_member_add_shows_the_newcomers_first_shift_even_after_28_days(cli, clock, bundled):
+    clock(datetime.fromisoformat("2027-03-01T00:00:00+00:00"))
+    r = cli("member", "add", "platform", "erin", "--effective", "2027-03-20T00:00Z", "--dir", str(bundled),
+            "--tz", "UTC", "--dry-run")
+    assert r.code == 0, r.err
+    # The new order puts erin last: her first week starts four weeks after the handoff.
+    assert "Mon 2027-04-19 13:00 UTC" in r.out and "erin" in r.out.split("Before")[1]
+    assert "No change" not in r.out

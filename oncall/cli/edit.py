@@ -403,7 +403,10 @@ def _member(rotation: str, person: str, layer: str | None, effective: str | None
     at = change_members(f, rot, i, person, add, t)
     render.console().print(f"{person} {'joins' if add else 'leaves'} {rotation}/{rot.layers[i].name} "
                            f"at the handoff of {render.when(at, zone)}.")
-    _commit(d, f, zone, now, dry_run, allow_gaps, focus=(at, at + GUARD))
+    # Show (and guard) at least one full turn of the new member list, so the newcomer's
+    # first shift is in the printed changes even when a turn is longer than 28 days.
+    turn = (len(members) + (1 if add else -1)) * rot.layers[i].every
+    _commit(d, f, zone, now, dry_run, allow_gaps, focus=(at, at + max(GUARD, turn)))
 
 
 @member_app.command("add")

@@ -10,7 +10,7 @@ def broken_folder(tmp_path):
     folder = tmp_path / "r"
     shutil.copytree(BUNDLED, folder)
     support = folder / "support.toml"
-    support.write_text(support.read_text().replace('every = "1d"', 'every = "1 day"'))
+    support.write_text(support.read_text().replace('every = "1w"', 'every = "1 week"'))
     people = folder / "people.toml"  # lena is only in support: her broken phone is support's problem
     people.write_text(people.read_text().replace('phone = "+4915112345680"', 'phone = "0151 2345680"'))
     return folder

@@ -119,8 +119,7 @@ class _File:
         ok = True
         for key in data:
             if key not in allowed:
-                close = _close_matches(key, sorted(allowed), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
+                hint = did_you_mean(key, sorted(allowed), f" (allowed: {', '.join(sorted(allowed))})")
                 self.problem(path + (key,), f"unknown key{hint}")
                 ok = False
         for key in required:
@@ -164,8 +163,7 @@ class _File:
         if name is None:
             return None
         if not valid_zone(name):
-            close = _close_matches(name, _zone_names(), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else " (use an IANA name like 'Europe/London')"
+            hint = did_you_mean(name, _zone_names(), " (use an IANA name like 'Europe/London')")
             self.problem(path + (key,), f"unknown timezone {name!r}{hint}")
             return None
         return name
@@ -233,10 +231,12 @@ class _File:
         return resolve(wall, tz)
 
 
-def _close_matches(word: str, choices, n: int = 1) -> list[str]:
+def did_you_mean(word: str, choices, otherwise: str = "") -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, else ``otherwise``."""
     import difflib  # only when something is misspelt
 
-    return difflib.get_close_matches(word, choices, n=n)
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else otherwise
 
 
 def _short(d: timedelta) -> str:
@@ -467,8 +467,7 @@ def _people(f: _File, data: dict) -> dict[str, Person] | None:
 def _person_ref(f: _File, path: tuple, who: str, people: dict[str, Person] | None) -> bool:
     if people is None or who in people:
         return True
-    close = _close_matches(who, list(people), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else " (add them to people.toml)"
+    hint = did_you_mean(who, people, " (add them to people.toml)")
     f.problem(path, f"unknown person {who!r}{hint}")
     return False
 
@@ -540,8 +539,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
         elif people is None or who in people:
             kind = "person"
         else:
-            close = _close_matches(who, sorted(ids | set(people)), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else " (name a rotation file's id or a person id)"
+            hint = did_you_mean(who, sorted(ids | set(people)), " (name a rotation file's id or a person id)")
             f.problem(path + ("who",), f"{who!r} is neither a rotation nor a person{hint}")
             continue
         if wait is not None:

@@ -102,10 +102,9 @@ def check_person(d: Directory, pid: str) -> None:
 
 
 def _hint(name: str, choices) -> str:
-    import difflib
+    from ..load import did_you_mean
 
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(name, choices)
 
 
 def main(argv: list[str] | None = None) -> None:

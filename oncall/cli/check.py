@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -11,11 +10,10 @@ import typer
 
 from .. import render
 from ..coverage import check
-from ..errors import UsageError
-from ..timeline import format_duration, parse_duration
+from ..timeline import format_duration
 from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
 from .read import FromOpt, ToOpt, _days_opt
-from .times import parse_range
+from .times import parse_duration_option, parse_range
 
 SHOWN_PER_KIND = 3
 
@@ -40,8 +38,8 @@ def check_cmd(
     d = load(dir)
     ids = pick_rotations(d, rotations)
     a, b = parse_range(start, to, days, zone, clock(), 28)
-    duty = _duration(max_duty, "--max-duty")
-    rest = _duration(min_rest, "--min-rest")
+    duty = parse_duration_option(max_duty, "--max-duty")
+    rest = parse_duration_option(min_rest, "--min-rest")
     report = check(d, ids, a, b, duty, rest, suggestions=suggest)
     problems = [_finding(f, problem=True) for f in report.problems]
     warnings = [_finding(f, problem=False) for f in report.warnings]
@@ -57,12 +55,6 @@ def check_cmd(
     if problems:
         raise typer.Exit(1)
 
-
-def _duration(text: str, option: str) -> timedelta:
-    try:
-        return parse_duration(text)
-    except ValueError as e:
-        raise UsageError(f"{option}: {e}") from None
 
 
 def _finding(f, problem: bool) -> dict:

@@ -22,7 +22,7 @@ from .. import render
 from ..errors import InvalidFiles, NotFound, Refused, UsageError
 from ..model import Directory, Rotation
 from .app import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, app, check_person, json_zone, load, pick_rotations, viewer_zone
-from .times import parse_time
+from .times import parse_duration_option, parse_time
 
 override_app = typer.Typer(help="Overrides: someone covers a stretch of a rotation.", no_args_is_help=True)
 away_app = typer.Typer(help="Time off: a person is unreachable (the schedule does not change).",
@@ -446,7 +446,6 @@ def new_rotation(
     """Create ID.toml in the data folder: one 24/7 layer of MEMBERS handing off every --every."""
     from ..edit import Edit, new_rotation_text, toml_time
     from ..load import ROTATION_ID, valid_zone
-    from ..timeline import parse_duration
 
     zone, d, now = viewer_zone(tz), load(dir), _now()
     if not ROTATION_ID.match(rid):
@@ -461,10 +460,7 @@ def new_rotation(
         raise UsageError("--members: name at least one person")
     for p in people:
         check_person(d, p)
-    try:
-        parse_duration(every)
-    except ValueError as e:
-        raise UsageError(f"--every: {e}") from None
+    parse_duration_option(every, "--every")
     rz = ZoneInfo(timezone)
     first = parse_time(start, rz, now, "--start")
     f = Edit.create(path, new_rotation_text(name or rid, timezone, people, toml_time(first, rz), every))

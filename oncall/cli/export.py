@@ -14,7 +14,7 @@ import typer
 
 from ..errors import UsageError
 from .app import DEFAULT_DIR, DirOpt, RotArg, app, check_person, clock, load, pick_rotations, viewer_zone
-from .times import parse_time
+from .times import parse_duration_option, parse_time
 
 BACK = timedelta(days=30)
 AHEAD = timedelta(days=365)
@@ -54,7 +54,6 @@ def export(
 ) -> None:
     """iCalendar feeds of the schedule, for Google, Outlook, Apple Calendar and Thunderbird."""
     from .. import ical
-    from ..timeline import parse_duration
 
     zone = viewer_zone(tz)
     if all_feeds and (rotations or person):
@@ -65,10 +64,7 @@ def export(
         raise UsageError("--gaps applies to rotation feeds, not to --person")
     options = ical.Options(busy=busy, gaps=with_gaps)
     if remind is not None:
-        try:
-            options = ical.Options(busy=busy, gaps=with_gaps, remind=parse_duration(remind))
-        except ValueError as e:
-            raise UsageError(f"--remind: {e}") from None
+        options = ical.Options(busy=busy, gaps=with_gaps, remind=parse_duration_option(remind, "--remind"))
     d = load(dir, rotations)
     ids = pick_rotations(d, rotations)
     if person:

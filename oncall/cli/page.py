@@ -17,8 +17,9 @@ import typer
 from .. import render
 from ..errors import NotFound, PagingFailed, UsageError
 from ..model import Step
-from ..timeline import format_duration, parse_duration
+from ..timeline import format_duration
 from .app import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, app, check_person, clock, json_zone, load, viewer_zone
+from .times import parse_duration_option
 
 FAKE_ENV = "ONCALL_TEST_FAKE_PAGER"  # tests only: a file the fake pager appends its sends to
 EXIT = {"acknowledged": 0, "sent": 0, "duplicate": 0, "unreached": 1}
@@ -48,14 +49,8 @@ def make_pager():
     return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
 
 
-def _duration(text: str, option: str, most: timedelta = timedelta(days=7)) -> timedelta:
-    try:
-        d = parse_duration(text)
-    except ValueError as e:
-        raise UsageError(f"{option}: {e}") from None
-    if d > most:
-        raise UsageError(f"{option}: {text!r} is too long (at most {most.days}d)")
-    return d
+def _duration(text: str, option: str) -> timedelta:
+    return parse_duration_option(text, option, most=timedelta(days=7))
 
 
 def _rate(text: str) -> tuple[int, timedelta]:

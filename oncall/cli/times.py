@@ -41,6 +41,17 @@ def _parse_time(text: str, tz: ZoneInfo, now: datetime, option: str) -> datetime
     return t.astimezone(timezone.utc)
 
 
+def parse_duration_option(text: str, option: str, most: timedelta | None = None) -> timedelta:
+    """A duration typed for ``option`` (``30m``, ``1d12h``...); UsageError names the option."""
+    try:
+        d = parse_duration(text)
+    except ValueError as e:
+        raise UsageError(f"{option}: {e}") from None
+    if most is not None and d > most:
+        raise UsageError(f"{option}: {text!r} is too long (at most {most.days}d)")
+    return d
+
+
 def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneInfo, now: datetime,
                 default_days: float) -> tuple[datetime, datetime]:
     """``--from``/``--to``/``--days`` -> ``[start, end)``; ``--to`` and ``--days`` exclude each other."""

@@ -20,7 +20,6 @@ refuses if the file changed since it was read. The schedule comparisons (``moves
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import shutil
@@ -492,59 +491,24 @@ def _unchanged(path: Path, original: bytes | None, display: str) -> None:
                   "nothing was written: run the command again")
 
 
-@contextlib.contextmanager
-def _folder_lock(folder: Path):
-    """An exclusive lock on the folder between oncall processes (flock on the directory
-    itself: no lock file), so two edits cannot both pass the stale-read check and then
-    both rename. Where flock does not exist, no lock."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def write_atomic(path: Path, text: str, original: bytes | None, display: str | None = None) -> None:
-    """Replace ``path`` with ``text`` atomically, or refuse if it is no longer ``original``
-    (None: it must not exist yet).
+    """Replace ``path`` with ``text`` (``files.write_atomic``: a crash leaves the old file or
+    the new one), or refuse if it is no longer ``original`` (None: it must not exist yet).
 
-    The bytes go to a temporary file in the same folder (named ``.NAME.*.tmp``, which the
-    loader ignores), are flushed to disk, get the file's mode (a new file: that of its
-    folder's people.toml), and replace it with one rename. A crash at any point leaves
-    either the old file or the new one, never a mix. The last stale-read check and the
-    rename happen under a lock on the folder, so concurrent oncall edits cannot lose one.
+    The file keeps its mode; a new file gets that of its folder's people.toml. The
+    stale-read check and the rename happen under the folder's lock, so concurrent oncall
+    edits cannot lose one.
     """
+    from .files import folder_lock
+    from .files import write_atomic as replace_file
+
     display = display or str(path)
     path = Path(os.path.realpath(path))  # write through a symlink, do not replace it
-    _unchanged(path, original, display)
     like = path if original is not None else path.parent / "people.toml"
     mode = (like.stat().st_mode & 0o7777) if like.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        with _folder_lock(path.parent):
-            _unchanged(path, original, display)  # once more, as close to the rename as we can
-            os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        dirfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dirfd)
-        finally:
-            os.close(dirfd)
+    with folder_lock(path.parent):
+        _unchanged(path, original, display)
+        replace_file(path, text.encode("utf-8"), mode)
 
 
 # ---------------------------------------------------------------- JSON Schemas for editors

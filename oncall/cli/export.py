@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
@@ -116,23 +113,12 @@ def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, optio
 def _write(path: Path, data: bytes, make_folders: bool = False) -> None:
     """Atomic: a subscriber never reads half a feed. Only ``--all`` creates folders: a
     mistyped ``-o`` path fails instead of growing a new directory tree."""
+    from ..files import write_atomic
+
     try:
         if make_folders:
             path.parent.mkdir(parents=True, exist_ok=True)
-        mode = (path.stat().st_mode & 0o7777) if path.exists() else 0o644  # feeds are published
-        # A unique temporary name: two cron exports at once must not write into one file.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, data)  # keeps an existing feed's mode; a new one is 0644: feeds are published
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
 

@@ -1,0 +1,143 @@
+"""The file seam: every read of an input file and every write of an output file.
+
+* ``read_regular``: the bytes of a regular file of at most ``limit`` bytes. Anything
+  else (a FIFO, a device, a folder, a symlink loop, a file too big) is an ``Unreadable``
+  with one clear reason, raised before a byte is read: a FIFO named ``x.toml`` cannot
+  hang a command and a link to ``/dev/zero`` cannot fill memory. A missing file raises
+  ``FileNotFoundError`` as is, since what "missing" means is the caller's to say.
+* ``write_atomic``: replace a file so that a reader, or a crash, sees the old bytes or
+  the new ones, never a mix: a temporary file in the same folder (``.NAME.*.tmp``, which
+  the loader ignores), flushed and fsynced, given its mode, renamed over the target,
+  then the folder fsynced so the rename itself survives a power cut.
+* ``folder_lock``: one exclusive lock per folder between oncall processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import OncallError
+
+
+class Unreadable(OncallError):
+    """An input file that is not a readable regular file within the size limit."""
+
+    exit_code = 3
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_regular(path: Path | str, limit: int) -> bytes:
+    """The bytes of ``path`` (symlinks followed) if it is a regular file of at most ``limit``
+    bytes; else ``Unreadable``. Opening does not block (``O_NONBLOCK``: a FIFO with no
+    writer), the kind is checked on the open descriptor, and at most ``limit + 1`` bytes
+    are ever read, so a file growing while read is refused too."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise Unreadable(path, f"is a symlink to {os.readlink(path)!r}, which does not exist") from None
+        raise
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise Unreadable(path, "is a symlink that loops (it points back to itself)") from None
+        raise Unreadable(path, f"cannot read: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Unreadable(path, f"is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > limit:
+            raise Unreadable(path, f"is {st.st_size} bytes; the limit is {limit}")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise Unreadable(path, f"grew past the limit of {limit} bytes while it was read")
+        return b"".join(chunks)
+    except OSError as e:
+        raise Unreadable(path, f"cannot read: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path | str, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically (see the module docstring).
+
+    A symlink is written through, not replaced. ``mode`` None keeps the existing file's
+    permission bits (a new file gets 0644). An existing target that is not a regular file
+    (a device, a FIFO) is refused with ``OSError``: renaming over it would replace the
+    node itself. Raises ``OSError`` on failure, leaving the target untouched and no
+    temporary file behind.
+    """
+    path = Path(os.path.realpath(path))
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, f"is {_kind(st.st_mode)}, not a regular file", str(path))
+    if mode is None:
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # POSIX only; elsewhere the rename is as durable as it gets
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path | str) -> Iterator[None]:
+    """An exclusive lock on ``folder`` between oncall processes, held for the ``with``
+    block (flock on the folder itself: no lock file to leave behind). Not re-entrant: a
+    process holding it must not take it again. Where flock does not exist, no lock."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 from oncall.paging.text import is_gsm, segments, sms_body, twiml, units
 
@@ -42,3 +43,48 @@ def test_twiml_reads_the_message_twice_and_escapes_names():
     says = [s.text for s in root.iter("Say")]
     assert says[0] == 'Page 3 from on-call rotation Ops <&"> team. disk </Say> & full'
     assert says[1] == "Again. " + says[0]
+
+
+COLOURED = "\x1b[31mCRITICAL\x1b[0m db-1\x00 down\x07"
+SHADY_NAME = "Ops\x1b]0;pwned\x07 \x1b[2Jteam\x0b"
+
+
+def _controls(text: str) -> set[str]:
+    return {c for c in text if (ord(c) < 0x20 and c not in "\t\n\r") or 0x7F <= ord(c) <= 0x9F}
+
+
+def test_control_characters_never_reach_twiml_or_sms():
+    """Issue 15 item 2: coloured script output and an ESC in a rotation name."""
+    doc = twiml(SHADY_NAME, 4, COLOURED)
+    root = ET.fromstring(doc)  # well-formed XML, or this raises
+    assert not _controls(doc)
+    assert [s.text for s in root.iter("Say")][0] == "Page 4 from on-call rotation Ops team. CRITICAL db-1 down"
+    body = sms_body(SHADY_NAME, 4, COLOURED)
+    assert body == "[Ops team #4] CRITICAL db-1 down - Reply ACK to acknowledge" and not _controls(body)
+
+
+def test_control_characters_from_a_rotation_file_never_reach_the_pager(tmp_path):
+    """The same through the engine: the name comes from TOML (``\\u001b``), the message from a script."""
+    from conftest import write_folder
+    from test_paging import PEOPLE, T0
+
+    from oncall.load import load_directory
+    from oncall.paging.escalation import Escalation
+    from oncall.paging.fake import FakeClock, FakePager
+    from oncall.paging.log import PageLog
+
+    ops = ('name = "Ops \\u001b[2J\\u001b]0;x\\u0007team"\ntimezone = "UTC"\n[[layer]]\nname = "w"\n'
+           'members = ["alice"]\nstart = 2026-01-05T09:00:00\nevery = "1w"\n[[escalation]]\nwho = "ops"\n'
+           'wait = "1m"\n')
+    d = load_directory(write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": ops}))
+    clock = FakeClock(T0)
+    pager = FakePager(clock)
+    log = PageLog(tmp_path / "pages.sqlite3")
+    page_id, _ = log.open_page("ops", COLOURED, T0, T0 + timedelta(hours=1), None, timedelta(hours=1))
+    Escalation(d, pager, log, clock.now, clock.sleep).run(page_id, d.rotations["ops"].steps, COLOURED,
+                                                          label="ops", name=d.rotations["ops"].name)
+    sent = {kind: text for kind, _, text in pager.log}
+    assert set(sent) == {"sms", "voice"}
+    assert not _controls(sent["sms"]) and not _controls(sent["voice"])
+    ET.fromstring(sent["voice"])
+    assert "Ops team. CRITICAL db-1 down" in sent["voice"]

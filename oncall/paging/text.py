@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from ..sanitize import xml_safe
+
 MAX_SEGMENTS = 3
 ACK_HINT = "Reply ACK to acknowledge"
 
@@ -40,7 +42,9 @@ def segments(text: str) -> int:
 
 def sms_body(rotation: str, page_id: int | str, message: str) -> str:
     """``[rotation #id] message ... Reply ACK to acknowledge``, the message trimmed so the
-    whole body is at most ``MAX_SEGMENTS`` segments."""
+    whole body is at most ``MAX_SEGMENTS`` segments. Control characters and ANSI colour
+    (``xml_safe``) are removed first: a phone would show them as boxes, or not at all."""
+    rotation, message = xml_safe(rotation), xml_safe(message)
     head, tail = f"[{rotation} #{page_id}] ", f" - {ACK_HINT}"
     body = head + message + tail
     if segments(body) <= MAX_SEGMENTS:
@@ -61,7 +65,8 @@ MAX_TWIML = 4000  # Twilio's limit for inline TwiML (the Calls API's ``Twiml`` p
 
 
 def twiml(rotation_name: str, page_id: int | str, message: str) -> str:
-    """A call that reads the page twice; every text is XML-escaped. A message too long for
+    """A call that reads the page twice; every text is made ``xml_safe`` (ANSI colour and
+    characters XML 1.0 forbids removed) and XML-escaped. A message too long for
     Twilio's ``MAX_TWIML`` characters is cut (at a character, never inside an escape) and
     ends with "..."."""
     def build(text: str) -> str:
@@ -69,6 +74,7 @@ def twiml(rotation_name: str, page_id: int | str, message: str) -> str:
         return (f"<Response><Say>{say}</Say><Pause length=\"1\"/><Say>Again. {say}</Say>"
                 "<Say>Goodbye.</Say></Response>")
 
+    rotation_name, message = xml_safe(rotation_name), xml_safe(message)
     doc = build(message)
     if len(doc) <= MAX_TWIML:
         return doc

@@ -32,10 +32,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .model import Directory, Person, Rotation, Segment
 from .schedule import OVERRIDE, covered, final_schedule, gaps, layer_segments
-from .timeline import Interval, intersect, merge, subtract, to_wall, window_intervals
+from .timeline import Interval, insert, intersect, merge, overlaps, subtract, to_wall, window_intervals
 
 DEFAULT_MAX_DUTY = timedelta(days=7)
 DEFAULT_MIN_REST = timedelta(hours=8)
@@ -274,11 +275,10 @@ def _warnings(rotation: Rotation, people: dict[str, Person], segs: list[Segment]
     out: list[Finding] = []
     rid = rotation.id
     live = [o for o in rotation.overrides if o.end > start and o.start < end]
-    for i, o in enumerate(live):
-        for p in live[i + 1:]:
-            if o.start < p.end and p.start < o.end:
-                out.append(Finding(rid, "overlapping-overrides", max(o.start, p.start), min(o.end, p.end),
-                                   message=f"overrides for {o.who} and {p.who} overlap; the later one wins"))
+    for i, j in overlapping_pairs(live):
+        o, p = live[i], live[j]
+        out.append(Finding(rid, "overlapping-overrides", max(o.start, p.start), min(o.end, p.end),
+                           message=f"overrides for {o.who} and {p.who} overlap; the later one wins"))
     members = set(rotation.members)
     for o in live:
         if o.who not in members:
@@ -326,22 +326,46 @@ def _hours(d: timedelta) -> str:
     return f"{h / 24:.1f} days" if h >= 48 else f"{h:g} hours" if h == int(h) else f"{h:.1f} hours"
 
 
+def overlapping_pairs(spans: list) -> list[tuple[int, int]]:
+    """The index pairs ``(i, j)``, ``i < j``, of ``spans`` (with ``start``/``end``) whose
+    time overlaps, sorted: one sweep in start order, so the cost follows the overlaps
+    found, not the square of the count."""
+    order = sorted(range(len(spans)), key=lambda n: spans[n].start)
+    active: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for i in order:
+        t = spans[i].start
+        active = [j for j in active if spans[j].end > t]
+        pairs += ((j, i) if j < i else (i, j) for j in active)
+        active.append(i)
+    pairs.sort()
+    return pairs
+
+
+class _Run(NamedTuple):
+    start: datetime
+    end: datetime
+    rotation: str
+
+
 def on_call_twice(schedules: dict[str, list[Segment]]) -> list[Finding]:
     """``on-call-twice`` warnings: a person on call in two of ``schedules`` at once.
 
     Reported once per overlap and pair of rotations (the first, by id, names the finding)."""
-    by_person: dict[str, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+    by_person: dict[str, list[_Run]] = defaultdict(list)
     for rid, segs in schedules.items():
         for who, a, b in stretches(segs):
-            by_person[who][rid].append((a, b))
+            by_person[who].append(_Run(a, b, rid))
     out: list[Finding] = []
-    for who, per_rotation in by_person.items():
-        rids = sorted(per_rotation)
-        for i, r1 in enumerate(rids):
-            for r2 in rids[i + 1:]:
-                both = merge(intersect(per_rotation[r1], per_rotation[r2]))
-                out.extend(Finding(r1, "on-call-twice", a, b, who, message=f"{who} is on call in {r1} and {r2} at once")
-                           for a, b in both)
+    for who, runs in by_person.items():
+        both: dict[tuple[str, str], list[Interval]] = defaultdict(list)
+        for i, j in overlapping_pairs(runs):
+            x, y = runs[i], runs[j]
+            r1, r2 = sorted((x.rotation, y.rotation))
+            both[r1, r2].append((max(x.start, y.start), min(x.end, y.end)))
+        for r1, r2 in sorted(both):
+            out.extend(Finding(r1, "on-call-twice", a, b, who, message=f"{who} is on call in {r1} and {r2} at once")
+                       for a, b in merge(both[r1, r2]))
     return out
 
 
@@ -388,14 +412,14 @@ def suggest(directory: Directory, problems: list[Finding], schedule_of: Callable
         pick = min(free, key=lambda pid: load[pid])
         out.append(Suggestion(f.rotation, f.kind, f.start, f.end, pick, load[pick]))
         load[pick] += f.end - f.start
-        busy[pick] = merge(busy[pick] + [(f.start, f.end)])
+        insert(busy[pick], f.start, f.end)
     return out
 
 
 def _free(p: Person | None, busy: list[Interval], a: datetime, b: datetime) -> bool:
     if p is None or phone_problem(p) or _away(p, a, b):
         return False
-    return not intersect(busy, [(a, b)])
+    return not overlaps(busy, a, b)
 
 
 def check(directory: Directory, rotations: list[str], start: datetime, end: datetime,

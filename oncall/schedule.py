@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .model import Layer, Rotation, Segment
-from .timeline import Interval, merge, resolve, subtract, to_wall, window_intervals
+from .timeline import Interval, insert, merge, outside, outside_one, resolve, subtract, to_wall, window_intervals
 
 OVERRIDE = "override"
 
@@ -105,27 +105,6 @@ def _windows(only: tuple, tz, start: datetime, end: datetime) -> tuple:
     return tuple(window_intervals(only, tz, start, end))
 
 
-def _minus(pieces: list[tuple], taken: list[Interval], source: str, out: list[tuple]) -> None:
-    """Append to ``out`` the parts of sorted, disjoint ``pieces`` outside merged ``taken``."""
-    n = len(taken)
-    j = 0
-    for a, b, p in pieces:
-        while j < n and taken[j][1] <= a:
-            j += 1
-        if j >= n or taken[j][0] >= b:
-            out.append((a, b, p, source))
-            continue
-        cur, k = a, j
-        while k < n and taken[k][0] < b:
-            if taken[k][0] > cur:
-                out.append((cur, taken[k][0], p, source))
-            if taken[k][1] > cur:
-                cur = taken[k][1]
-            k += 1
-        if cur < b:
-            out.append((cur, b, p, source))
-
-
 def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[Segment]:
     """The final schedule's segments in ``[start, end)``, sorted, disjoint, clipped.
 
@@ -139,13 +118,14 @@ def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[S
     for o in reversed(rotation.overrides):
         if o.start < end and o.end > start:
             a, b = max(o.start, start), min(o.end, end)
-            _minus([(a, b, o.who)], taken, OVERRIDE, pieces)
-            taken = merge([*taken, (a, b)])
+            pieces += ((x, y, o.who, OVERRIDE) for x, y in outside_one(a, b, taken))
+            insert(taken, a, b)
     for layer in reversed(rotation.layers):
         own = _layer_pieces(layer, start, end)
         if not own:
             continue
-        _minus(own, taken, f"layer:{layer.name}", pieces)
+        source = f"layer:{layer.name}"
+        pieces += ((a, b, piece[2], source) for a, b, piece in outside(own, taken))
         taken = merge([*taken, *((a, b) for a, b, _ in own)])
     pieces.sort(key=_first)
     rid = rotation.id

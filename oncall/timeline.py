@@ -15,6 +15,8 @@ by stepping a wall clock forward never runs backwards in real time.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -238,21 +240,59 @@ def intersect(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
 
 def subtract(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
     """``xs`` minus ``ys``; both merged and sorted."""
-    out: list[Interval] = []
+    return [(a, b) for a, b, _ in outside(xs, ys)]
+
+
+def outside(pieces: Iterable[tuple], ys: list[Interval]) -> Iterator[tuple[datetime, datetime, tuple]]:
+    """For sorted, disjoint ``pieces`` (tuples starting ``start, end``), the parts outside
+    merged ``ys``: ``(start, end, piece)``, in order. The one interval subtraction."""
+    n = len(ys)
     j = 0
-    for a, b in xs:
-        while j < len(ys) and ys[j][1] <= a:
+    for piece in pieces:
+        a, b = piece[0], piece[1]
+        while j < n and ys[j][1] <= a:
             j += 1
-        k = j
-        cur = a
-        while k < len(ys) and ys[k][0] < b:
+        cur, k = a, j
+        while k < n and ys[k][0] < b:
             if ys[k][0] > cur:
-                out.append((cur, ys[k][0]))
-            cur = max(cur, ys[k][1])
+                yield cur, ys[k][0], piece
+            if ys[k][1] > cur:
+                cur = ys[k][1]
             k += 1
         if cur < b:
-            out.append((cur, b))
-    return out
+            yield cur, b, piece
+
+
+def outside_one(a: datetime, b: datetime, ys: list[Interval]) -> list[Interval]:
+    """``[a, b)`` minus merged ``ys``, finding the intervals of ``ys`` inside it by bisection."""
+    j = bisect_right(ys, a, key=_end)
+    k = bisect_left(ys, b, lo=j, key=_start)
+    return [(x, y) for x, y, _ in outside(((a, b),), ys[j:k])]
+
+
+def _end(iv: Interval) -> datetime:
+    return iv[1]
+
+
+def _start(iv: Interval) -> datetime:
+    return iv[0]
+
+
+def overlaps(ys: list[Interval], a: datetime, b: datetime) -> bool:
+    """Does merged ``ys`` meet ``[a, b)``? By bisection."""
+    j = bisect_right(ys, a, key=_end)
+    return j < len(ys) and ys[j][0] < b and a < b
+
+
+def insert(ys: list[Interval], a: datetime, b: datetime) -> None:
+    """Add ``[a, b)`` to merged ``ys`` in place (touching intervals join), by bisection."""
+    if a >= b:
+        return
+    i = bisect_left(ys, a, key=_end)  # first interval ending at or after a: touches or follows
+    k = bisect_right(ys, b, lo=i, key=_start)  # intervals from i to k-1 start at or before b
+    if i < k:
+        a, b = min(a, ys[i][0]), max(b, ys[k - 1][1])
+    ys[i:k] = [(a, b)]
 
 
 def total(xs: list[Interval]) -> timedelta:

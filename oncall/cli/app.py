@@ -46,9 +46,15 @@ def clock() -> datetime:
 def load(root: Path, only: list[str] | None = None):
     """The data folder; with ``only`` (rotation ids named on the command line), just what
     those rotations need, so another team's broken file cannot stop `now` or `page`."""
+    import gc
+
     from ..load import load_directory
 
-    return load_directory(root, only or None)
+    d = load_directory(root, only or None)
+    # What was loaded lives until the command ends: spare the collector rescanning it
+    # while the engine makes its many small tuples.
+    gc.freeze()
+    return d
 
 
 def local_zone() -> ZoneInfo:

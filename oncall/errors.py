@@ -59,6 +59,21 @@ class PagingFailed(OncallError):
     exit_code = 5
 
 
+class StoreError(OncallError):
+    """The page store cannot be used: not creatable or writable, not a store, or written
+    by another schema version. Nothing is sent without it (no dedup, no rate limit)."""
+
+    exit_code = 5
+
+
+class StoreBusy(StoreError):
+    """Another process held the page store locked for longer than we wait."""
+
+
+class StoreSchemaMismatch(StoreError):
+    """The page store was written by another version of oncall (or is not ours)."""
+
+
 class Refused(OncallError):
     """An edit was refused and nothing was written: it would open a gap or make someone
     unreachable, or the file changed on disk since it was read."""

@@ -551,9 +551,9 @@ def test_page_log_not_writable_is_exit_5_and_sends_nothing(cli, fake_pager, monk
 
 
 def test_a_page_that_never_finished_is_open(cli):
-    from oncall.paging.log import PageLog
+    from oncall.paging.store import open_store
 
-    PageLog().open_page("platform", "db down", T0, T0)
+    open_store().open_page("platform", "db down", T0, T0)
     [row] = parse(cli("pages", "--json").out, PAGES)
     assert (row["outcome"], row["finished"], row["attempts"]) == ("open", None, 0)
 

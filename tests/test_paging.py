@@ -17,7 +17,7 @@ from oncall.load import load_directory
 from oncall.paging import PagerError
 from oncall.paging.escalation import Escalation, Policy
 from oncall.paging.fake import FakeClock, FakePager, Reaction
-from oncall.paging.log import PageLog
+from oncall.paging.store import open_store
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 ALICE, BOB, CAROL, DAVE = "+14155550101", "+12125550102", "+12065550103", "+13125550104"
@@ -96,7 +96,7 @@ def fake(clock):
 def page(folder, fake, clock, rotation="ops", repeat=0, no_wait=False, policy=Policy()):
     """Run one page; returns (outcome, who, attempts, sleeps)."""
     d = load_directory(folder)
-    log = PageLog()
+    log = open_store()
     rot = d.rotations[rotation]
     pid, _ = log.open_page(rotation, "disk full", clock.now(), clock.now() + timedelta(hours=1))
     sleeps: list[float] = []
@@ -228,9 +228,9 @@ def test_20003_stops_with_exit_5(folder, fake, clock):
     with pytest.raises(PagingFailed) as e:
         page(folder, fake, clock)
     assert e.value.exit_code == 5 and "20003" in str(e.value)
-    [p] = PageLog().pages()
+    [p] = open_store().pages()
     assert p["outcome"] == "failed"
-    assert summary(PageLog().attempts(p["id"])) == [(0, 1, "alice", "sms", "failed", 20003)]
+    assert summary(open_store().attempts(p["id"])) == [(0, 1, "alice", "sms", "failed", 20003)]
     assert fake.log == []
 
 

@@ -17,7 +17,7 @@ from test_paging import ALICE, AWAY, BOB, OPS, PEOPLE, T0, page, summary
 from oncall.paging import PagerError, Reply
 from oncall.paging.escalation import Policy
 from oncall.paging.fake import FakeClock, FakePager, Reaction
-from oncall.paging.log import PageLog
+from oncall.paging.store import open_store
 from oncall.paging.text import twiml
 
 SID = "AC" + "0" * 32
@@ -95,9 +95,9 @@ def test_twilio_down_for_every_send_is_a_failed_page(folder, fake, clock):
     with pytest.raises(PagingFailed, match="nobody could be paged") as e:
         page(folder, fake, clock)
     assert e.value.exit_code == 5
-    [p] = PageLog().pages()
+    [p] = open_store().pages()
     assert p["outcome"] == "failed"
-    assert {a["status"] for a in PageLog().attempts(p["id"])} == {"error"}
+    assert {a["status"] for a in open_store().attempts(p["id"])} == {"error"}
 
 
 def test_one_accepted_send_makes_it_unreached_not_failed(folder, fake, clock):
@@ -219,7 +219,7 @@ def test_listing_pages_creates_nothing(cli, tmp_path, monkeypatch):
 def test_a_read_only_page_log_is_a_clear_exit_5(cli, folder, wired, tmp_path, monkeypatch):
     import os
 
-    PageLog().close()  # the file exists
+    open_store().close()  # the file exists
     real = sqlite3.connect
     path = os.environ["ONCALL_STATE_DIR"] + "/pages.sqlite3"
     monkeypatch.setattr(sqlite3, "connect",

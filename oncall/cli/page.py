@@ -1,6 +1,6 @@
 """Paging commands: ``page``, ``pages [show ID]``, ``contacts [test P]``.
 
-Heavy imports (the Twilio SDK, sqlite3, phonenumbers) stay inside the functions, so
+Heavy imports (the Twilio SDK, the page store, phonenumbers) stay inside the functions, so
 importing this module costs nothing for ``oncall now``.
 """
 
@@ -47,6 +47,14 @@ def make_pager():
     from ..paging.twilio import Credentials, TwilioPager
 
     return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
+
+
+def open_store(readonly: bool = False):
+    """The configured page store (``paging.store.open_store``), telling stderr when it
+    has to wait for another process's lock. Tests replace this to choose a store."""
+    from ..paging import store
+
+    return store.open_store(readonly=readonly, on_wait=lambda note: print(f"oncall: {note}", file=sys.stderr))
 
 
 def _duration(text: str, option: str) -> timedelta:
@@ -100,9 +108,7 @@ def page(
             _print_plan(rotation, steps, repeat, now, zone)
         return
     pager = make_pager()
-    from ..paging.log import PageLog
-
-    log = PageLog()
+    log = open_store()
     page_id, duplicate = log.open_page(rotation, message, now, now + longest(rot.steps, repeat), dedup_key, window)
     if duplicate:
         _result(log.page(page_id), "duplicate", json, tz, zone)
@@ -221,12 +227,11 @@ def pages(
     """List logged pages (newest last)."""
     if ctx.invoked_subcommand:
         return
-    from ..paging.log import PageLog
     from .times import parse_time
 
     zone = viewer_zone(tz)
     start = parse_time(since, zone, clock(), "--since") if since is not None else None
-    log = PageLog.reader()
+    log = open_store(readonly=True)
     rows = log.pages(start) if log else []
     if json:
         print(render.to_json(rows, json_zone(tz)))
@@ -253,10 +258,8 @@ def pages_show(
     json: JsonOpt = False,
 ) -> None:
     """One page with all its attempts."""
-    from ..paging.log import PageLog
-
     zone = viewer_zone(tz)
-    log = PageLog.reader()
+    log = open_store(readonly=True)
     record = log.page(page_id) if log and 0 < page_id < 2**63 else None
     if record is None:
         raise NotFound(f"no page {page_id} in the page log")
@@ -357,7 +360,6 @@ def contacts_test(
 ) -> None:
     """Send PERSON a test SMS and wait for them to reply ACK (exit 0 replied, 1 not)."""
     from ..paging.escalation import Escalation
-    from ..paging.log import PageLog
 
     if dir == DEFAULT_DIR and isinstance(ctx.obj, os.PathLike):
         dir = ctx.obj
@@ -365,7 +367,7 @@ def contacts_test(
     check_person(d, person)
     patience = _duration(wait, "--wait")
     pager = make_pager()
-    log = PageLog()
+    log = open_store()
     now = clock()
     msg = f"Test page for {d.people[person].name}."
     page_id, _ = log.open_page(None, msg, now, now + patience)

@@ -3,7 +3,8 @@
 Two implementations share the interface: ``twilio.TwilioPager`` (the real thing, which
 imports the SDK lazily) and ``fake.FakePager`` (scripted, for tests). The engine
 (``escalation``) is pure logic: the pager, the clock and ``sleep`` are injected, so it
-never reads the real clock itself. The page log (``log``) is SQLite.
+never reads the real clock itself. Pages and attempts are kept by a ``store.PageStore``
+(``store.open_store`` builds the configured one; ``sqlite`` is the one backend).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ A page walks the steps of a policy, ``repeat + 1`` times. At each step:
 Twilio faults: transient ones (429, 5xx, no answer) are retried with exponential backoff
 and jitter, at least as long as Retry-After asks; 21211/21214 skip the person; 21610 and
 21614 skip SMS for the person and call instead; 20003 stops the page (``PagingFailed``);
-anything else moves to the next channel. Every outcome is written to the page log. A page
+anything else moves to the next channel. Every outcome is written to the page store (``store.PageStore``). A page
 in which Twilio accepted no send at all, because every send failed that way (Twilio down),
 fails too: nobody could be paged, which is not the same as nobody answering.
 
@@ -40,6 +40,7 @@ from ..errors import PagingFailed
 from ..model import Directory, Person, Step
 from ..schedule import on_call
 from . import BAD_CREDENTIALS, CALL_ENDED, DELIVERY_FAILED, INVALID_NUMBER, SMS_FAILED, SMS_REFUSED, Pager, PagerError
+from .store import PageStore
 from .text import sms_body, twiml
 
 ACKNOWLEDGED, SENT, UNREACHED, DUPLICATE, FAILED = "acknowledged", "sent", "unreached", "duplicate", "failed"
@@ -103,12 +104,12 @@ class _Acked(Exception):
 
 
 class Escalation:
-    def __init__(self, directory: Directory, pager: Pager, log, now: Callable[[], datetime],
+    def __init__(self, directory: Directory, pager: Pager, store: PageStore, now: Callable[[], datetime],
                  sleep: Callable[[float], None], policy: Policy = Policy(),
                  rand: Callable[[], float] = random.random, on_status: Callable[[dict], None] | None = None):
         self.d = directory
         self.pager = pager
-        self.log = log
+        self.store = store
         self.now = now
         self.sleep = sleep
         self.policy = policy
@@ -117,14 +118,14 @@ class Escalation:
 
     def run(self, page_id: int, steps: tuple[Step, ...], message: str, *, label: str, name: str, repeat: int = 0,
             no_wait: bool = False, channels: tuple[str, ...] | None = None) -> tuple[str, str | None]:
-        """Walk the policy; returns ``(outcome, acknowledged_by)`` and records it in the log."""
+        """Walk the policy; returns ``(outcome, acknowledged_by)`` and records it in the store."""
         run = _Run(page_id, label, name, message)
         try:
             outcome, who = self._walk(run, steps, repeat, no_wait, channels)
         except PagingFailed:
-            self.log.finish_page(page_id, FAILED, self.now())
+            self.store.finish_page(page_id, FAILED, self.now())
             raise
-        self.log.finish_page(page_id, outcome, self.now(), who)
+        self.store.finish_page(page_id, outcome, self.now(), who)
         return outcome, who
 
     def _walk(self, run: _Run, steps, repeat: int, no_wait: bool, channels) -> tuple[str, str | None]:
@@ -138,7 +139,7 @@ class Escalation:
                 if reason is None and pid in run.invalid:
                     reason = "invalid-number"
                 if reason:
-                    self.log.add_attempt(run.page_id, rnd, i, pid, None, "skipped", t, detail=reason)
+                    self.store.add_attempt(run.page_id, rnd, i, pid, None, "skipped", t, detail=reason)
                     self.on_status({"step": i, "person": pid, "channel": None, "status": f"skipped: {reason}"})
                     continue
                 try:
@@ -163,7 +164,7 @@ class Escalation:
             ch = chans[k]
             k += 1
             if ch == "sms" and person.id in run.no_sms:
-                self.log.add_attempt(run.page_id, rnd, i, person.id, ch, "skipped", self.now(),
+                self.store.add_attempt(run.page_id, rnd, i, person.id, ch, "skipped", self.now(),
                                      detail="sms refused earlier in this page")
                 continue
             left = sum(1 for c in chans[k - 1:] if not (c == "sms" and person.id in run.no_sms))
@@ -181,7 +182,7 @@ class Escalation:
         """One channel to one person: ``sent`` (no_wait), ``moved-on``, ``no-sms``, ``skip-person``.
         Raises ``_Acked`` or ``PagingFailed``."""
         t = self.now()
-        aid, allowed = self.log.start_attempt(run.page_id, rnd, i, person.id, ch, t, self.policy.limit,
+        aid, allowed = self.store.start_attempt(run.page_id, rnd, i, person.id, ch, t, self.policy.limit,
                                               self.policy.per)
         event = {"round": rnd, "step": i, "person": person.id, "channel": ch, "until": until}
         if not allowed:
@@ -197,7 +198,7 @@ class Escalation:
                 sent, note = self._retry(lambda: self.pager.call(phone, twiml(run.name, run.page_id, run.message)))
         except PagerError as e:
             return self._refused(run, aid, person, ch, e)
-        self.log.update_attempt(aid, sent.status, self.now(), sid=sent.sid, detail=note)
+        self.store.update_attempt(aid, sent.status, self.now(), sid=sent.sid, detail=note)
         run.accepted += 1
         run.paged.setdefault(phone, (person.id, t))
         self.on_status(event | {"status": sent.status})
@@ -209,18 +210,18 @@ class Escalation:
         code = e.code
         at = self.now()
         if code == BAD_CREDENTIALS:
-            self.log.update_attempt(aid, "failed", at, error_code=code, detail=str(e))
+            self.store.update_attempt(aid, "failed", at, error_code=code, detail=str(e))
             raise PagingFailed(f"Twilio refused the credentials (error {code}); page {run.page_id} stopped")
         if code in INVALID_NUMBER:
             run.invalid.add(person.id)
-            self.log.update_attempt(aid, "invalid-number", at, error_code=code, detail=str(e))
+            self.store.update_attempt(aid, "invalid-number", at, error_code=code, detail=str(e))
             return "skip-person"
         if ch == "sms" and code in SMS_REFUSED:
             run.no_sms.add(person.id)
             status = "unsubscribed" if code == 21610 else "not-mobile"
-            self.log.update_attempt(aid, status, at, error_code=code, detail=str(e))
+            self.store.update_attempt(aid, status, at, error_code=code, detail=str(e))
             return "no-sms"
-        self.log.update_attempt(aid, "error", at, error_code=code, detail=str(e))
+        self.store.update_attempt(aid, "error", at, error_code=code, detail=str(e))
         run.error = str(e)
         return "moved-on"
 
@@ -232,7 +233,7 @@ class Escalation:
                 polled = self.pager.message_status(sid) if ch == "sms" else self.pager.call_status(sid)
             except PagerError as e:
                 if e.code == BAD_CREDENTIALS:
-                    self.log.update_attempt(aid, "failed", self.now(), error_code=e.code, detail=str(e))
+                    self.store.update_attempt(aid, "failed", self.now(), error_code=e.code, detail=str(e))
                     raise PagingFailed(
                         f"Twilio refused the credentials (error {e.code}); page {run.page_id} stopped") from None
                 polled = None  # a failed poll is not a verdict; poll again
@@ -242,23 +243,23 @@ class Escalation:
             if acker:
                 if ch == "voice":
                     self._end_call(ch, sid, status)
-                self.log.update_attempt(aid, status.status if status else "sent", self.now())
+                self.store.update_attempt(aid, status.status if status else "sent", self.now())
                 raise _Acked(acker)
             if polled:
                 self.on_status(event | {"status": status.answered_by or status.status})
                 if ch == "voice" and status.answered_by == "human":
-                    self.log.update_attempt(aid, "acknowledged", self.now(), detail="answered by a human")
+                    self.store.update_attempt(aid, "acknowledged", self.now(), detail="answered by a human")
                     raise _Acked(person.id)
                 if self._failed(ch, status):
                     self._end_call(ch, sid, status)
-                    self.log.update_attempt(aid, status.status, self.now(), error_code=status.error_code,
+                    self.store.update_attempt(aid, status.status, self.now(), error_code=status.error_code,
                                             detail=f"answered by {status.answered_by}" if status.answered_by else "")
                     return "moved-on"
             if self.now() >= until:
                 if ch == "voice":
                     self._end_call(ch, sid, status)
                 last = status.status if status else "unknown"
-                self.log.update_attempt(aid, last, self.now(), detail="no acknowledgement in time")
+                self.store.update_attempt(aid, last, self.now(), detail="no acknowledgement in time")
                 return "moved-on"
 
     @staticmethod
@@ -288,7 +289,7 @@ class Escalation:
                 # Twilio stamps to the second: a stamp in the second the page started, before
                 # it, may be a reply to something else, and no human answers that fast.
                 if r.sent_at >= since and r.body.strip().lower().startswith("ack"):
-                    self.log.add_attempt(run.page_id, event["round"], event["step"], pid, "sms-reply",
+                    self.store.add_attempt(run.page_id, event["round"], event["step"], pid, "sms-reply",
                                          "acknowledged", self.now(), detail=f"replied at {r.sent_at.isoformat()}")
                     return pid
         return None

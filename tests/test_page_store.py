@@ -1,0 +1,63 @@
+"""The page store seam: one interface, one factory from configuration, SQLite behind it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from oncall.errors import StoreError
+from oncall.paging import store as store_module
+from oncall.paging.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+def test_the_default_store_is_sqlite_in_the_state_dir(tmp_path):
+    s = open_store()
+    pid, dup = s.open_page("ops", "disk full", T0, T0 + timedelta(hours=1), "k")
+    assert (pid, dup) == (1, False)
+    assert s.open_page("ops", "again", T0 + timedelta(minutes=1), T0, "k") == (1, True)
+    assert (tmp_path / "state" / "pages.sqlite3").is_file()
+    s.close()
+
+
+def test_a_sqlite_database_url_names_the_file(tmp_path, monkeypatch):
+    target = tmp_path / "elsewhere" / "log.db"
+    monkeypatch.setenv("ONCALL_DATABASE_URL", f"sqlite:///{target}")
+    open_store().close()
+    assert target.is_file() and not (tmp_path / "state").exists()
+    assert open_store(readonly=True).pages() == []
+
+
+def test_listing_an_absent_store_is_none_and_creates_nothing(tmp_path):
+    assert open_store(readonly=True) is None
+    assert not (tmp_path / "state").exists()
+
+
+def test_an_unsupported_database_url_is_refused_naming_the_variable(monkeypatch, cli, tmp_path):
+    monkeypatch.setenv("ONCALL_DATABASE_URL", "postgresql://db.example/oncall")
+    with pytest.raises(StoreError, match="ONCALL_DATABASE_URL: 'postgresql'"):
+        open_store()
+    r = cli("pages", "--json")
+    assert r.code == 5 and "ONCALL_DATABASE_URL" in r.err and "Traceback" not in r.err
+
+
+def test_nothing_sqlite_specific_is_outside_its_module():
+    """Escalation, the CLI and the interface see only ``PageStore``: no sqlite3, no
+    transaction dialect, no locking or journal vocabulary outside paging/sqlite.py."""
+    leaks = re.compile(r"import sqlite3|sqlite3\.|BEGIN IMMEDIATE|journal_mode|\bWAL\b|_retry_locked|transaction\(")
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "oncall").rglob("*.py")
+                 if p.name != "sqlite.py" and leaks.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_escalation_is_typed_against_the_interface():
+    import inspect
+
+    from oncall.paging.escalation import Escalation
+
+    assert inspect.signature(Escalation).parameters["store"].annotation in ("PageStore", store_module.PageStore)

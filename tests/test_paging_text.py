@@ -71,7 +71,7 @@ def test_control_characters_from_a_rotation_file_never_reach_the_pager(tmp_path)
     from oncall.load import load_directory
     from oncall.paging.escalation import Escalation
     from oncall.paging.fake import FakeClock, FakePager
-    from oncall.paging.log import PageLog
+    from oncall.paging.sqlite import SQLiteStore
 
     ops = ('name = "Ops \\u001b[2J\\u001b]0;x\\u0007team"\ntimezone = "UTC"\n[[layer]]\nname = "w"\n'
            'members = ["alice"]\nstart = 2026-01-05T09:00:00\nevery = "1w"\n[[escalation]]\nwho = "ops"\n'
@@ -79,7 +79,7 @@ def test_control_characters_from_a_rotation_file_never_reach_the_pager(tmp_path)
     d = load_directory(write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": ops}))
     clock = FakeClock(T0)
     pager = FakePager(clock)
-    log = PageLog(tmp_path / "pages.sqlite3")
+    log = SQLiteStore(tmp_path / "pages.sqlite3")
     page_id, _ = log.open_page("ops", COLOURED, T0, T0 + timedelta(hours=1), None, timedelta(hours=1))
     Escalation(d, pager, log, clock.now, clock.sleep).run(page_id, d.rotations["ops"].steps, COLOURED,
                                                           label="ops", name=d.rotations["ops"].name)

@@ -542,7 +542,7 @@ def schemas() -> dict[str, dict]:
         "layer": {"type": "array", "minItems": 1, "items": obj(["members", "start", "every"], {
             "name": {"type": "string", "description": "Unique in the rotation."},
             "members": {"type": "array", "minItems": 1, "items": person},
-            "start": time_, "every": duration, "only": windows, "until": time_, "timezone": zone,
+            "start": time_, "every": duration, "only": windows, "until": time_, "from": time_, "timezone": zone,
         }, "A layer: later layers win over earlier ones.")},
         "override": {"type": "array", "items": obj(["who", "start", "end"], {
             "who": person, "start": time_, "end": time_, "note": {"type": "string"},

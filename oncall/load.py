@@ -36,7 +36,7 @@ MAX_WAIT = timedelta(hours=24)
 PERSON_KEYS = {"name", "phone", "timezone", "email", "notify", "away"}
 AWAY_KEYS = {"start", "end", "note"}
 ROTATION_KEYS = {"name", "timezone", "coverage", "layer", "override", "escalation", "description"}
-LAYER_KEYS = {"name", "members", "start", "every", "only", "until", "timezone"}
+LAYER_KEYS = {"name", "members", "start", "every", "only", "until", "timezone", "from"}
 OVERRIDE_KEYS = {"who", "start", "end", "note"}
 STEP_KEYS = {"who", "wait"}
 # Shown with "missing required key": what a line with that key looks like.
@@ -505,8 +505,9 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
         until = f.instant(t, path, "until", ltz)
         if start and until and ltz and until <= resolve(start, ltz):
             f.problem(path + ("until",), f"must be after the layer's start ({start:%Y-%m-%dT%H:%M})")
+        since = f.instant(t, path, "from", ltz) if "from" in t else None
         if members and start and every and lzone and len(f.problems) == before:
-            layers.append(Layer(lname, tuple(members), start, every, lzone, only, until))
+            layers.append(Layer(lname, tuple(members), start, every, lzone, only, until, since))
 
     overrides: list[Override] = []
     for i, t in enumerate(f.tables(data, (), "override"), 1):

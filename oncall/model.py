@@ -93,6 +93,7 @@ class Layer:
     timezone: str
     only: tuple[Window, ...] | None = None  # None: no restriction
     until: datetime | None = None  # UTC instant, exclusive
+    since: datetime | None = None  # UTC instant (`from`): covers nothing before it; handoffs stay anchored at start
 
     @cached_property
     def tz(self) -> ZoneInfo:

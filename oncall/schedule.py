@@ -4,8 +4,9 @@ Handoff ``k`` of a layer is at wall time ``start + k * every`` on the layer's cl
 turned into an instant by ``timeline.resolve`` (a missing wall time is the instant of
 the jump; a repeated one its first occurrence). Shift ``k`` is ``[handoff k,
 handoff k+1)``, empty when the two coincide, and belongs to ``members[k % n]``.
-A layer is empty before its start and from ``until`` on; a restricted layer covers only
-the parts of its shifts inside its ``only`` windows, while the rotation keeps turning.
+A layer is empty before its start (and before ``since``, its ``from``) and from ``until``
+on; a restricted layer covers only the parts of its shifts inside its ``only`` windows,
+while the rotation keeps turning.
 
 The final schedule: overrides beat layers (a later override beats an earlier one), and
 a later layer beats an earlier one; where nothing covers, there is a gap.
@@ -47,7 +48,7 @@ def layer_shifts(layer: Layer, start: datetime, end: datetime) -> list[tuple[dat
     """The layer's unrestricted shifts overlapping ``[start, end)``, clipped to it and to
     the layer's life: ``(start, end, k)``, non-empty, in order."""
     first = handoff(layer, 0)
-    lo = max(start, first)
+    lo = max(start, first, layer.since) if layer.since else max(start, first)
     hi = min(end, layer.until) if layer.until else end
     if lo >= hi:
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("read", "check", "export", "page", "report", "edit")
+MODULES = ("read", "check", "export", "page", "report", "edit", "importer")
 
 COMMANDS = {
     "now": "read",
@@ -28,6 +28,7 @@ COMMANDS = {
     "member": "edit",
     "new": "edit",
     "schema": "edit",
+    "import": "importer",
 }
 
 

@@ -279,3 +279,26 @@ def test_bad_dump_exits_3_with_the_json_path_and_writes_nothing(cli, tmp_path, c
     for line, (file, number, key, words) in zip(lines, CASES[case]["expect"], strict=True):
         where = re.escape(f"{case}/{file}") + (f":{number}" if number else "")
         assert re.match(rf"^(.*/)?{where}: {re.escape(key)}: .*{re.escape(words)}", line), line
+
+
+def test_docs_walkthrough(cli, tmp_path, monkeypatch):
+    # docs/import.md with the fixtures standing in for the curl output.
+    monkeypatch.chdir(tmp_path)
+    r = cli("import", "pagerduty", *sorted(str(p) for p in PD.glob("*.json")), "-o", "rotations")
+    assert r.code == 0 and r.out.count("identical over") == len(SCHEDULES), r.out + r.err
+    r = cli("check", "--dir", "rotations", "--from", "2026-03-02T00:00Z", "--days", "7", "--json")
+    gaps = {p["rotation"] for p in json.loads(r.out)["problems"] if p["kind"] == "gap"}
+    # The restricted schedules, and the one whose layer starts on 2026-03-04: PagerDuty has
+    # the same gaps (the fixtures' rendered entries, verified identical above).
+    assert gaps == {"berlin-daytime", "weekend-cover", "data-platform"}
+    assert {p["kind"] for p in json.loads(r.out)["problems"]} == {"gap"}
+    r = cli("now", "--dir", "rotations", "--at", "2026-03-03T15:00Z", "--json")
+    # 10:00 in New York: Layer 2 (business hours, day 57 of [Mei, Lucas]) wins over Layer 1.
+    assert {x["rotation"]: x["person"] for x in json.loads(r.out)}["payments"] == "lucas-oliveira"
+
+
+@pytest.mark.parametrize("source", ["opsgenie", "grafana", "nagios"])
+def test_sources_not_built_are_refused_clearly(cli, tmp_path, source):
+    r = cli("import", source, str(PD / "users.json"), "-o", str(tmp_path / "out"))
+    assert r.code == 2 and "Traceback" not in r.err and source in r.err
+    assert not (tmp_path / "out").exists()

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidFiles, Problem
+from ..files import Unreadable, read_regular
+
+LIMIT = 256 << 20  # a year of rendered entries for hundreds of schedules is a few MB
 
 
 class DumpError(InvalidFiles):
@@ -23,9 +26,12 @@ def read_json(paths: list[Path]) -> list[tuple[str, Any]]:
     docs, problems = [], []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as e:
-            problems.append(Problem(str(path), None, "", f"cannot read: {e.strerror or e}"))
+            text = read_regular(path, LIMIT).decode("utf-8-sig")
+        except FileNotFoundError:
+            problems.append(Problem(str(path), None, "", "no such file"))
+            continue
+        except Unreadable as e:
+            problems.append(Problem(str(path), None, "", e.reason))
             continue
         except UnicodeDecodeError as e:
             problems.append(Problem(str(path), None, "", f"not UTF-8 (byte {e.object[e.start]:#04x})"))

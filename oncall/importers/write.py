@@ -9,7 +9,6 @@ would not load writes nothing.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InvalidFiles, Problem, Refused
+from ..files import folder_lock, read_regular, write_atomic
 from ..load import PEOPLE_FILE
 from . import NewPerson, Plan
 from .dump import toml_str, unique
@@ -26,6 +26,9 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+
+LIMIT = 16 << 20
 
 
 class Written(NamedTuple):
@@ -38,7 +41,7 @@ class Written(NamedTuple):
 def write_plan(plan: Plan, out: Path, force: bool = False) -> Written:
     """Write ``plan`` into ``out`` (created if missing); see the module docstring."""
     people_path = out / PEOPLE_FILE
-    old = people_path.read_text(encoding="utf-8-sig") if people_path.is_file() else ""
+    old = read_regular(people_path, LIMIT).decode("utf-8-sig") if people_path.exists() else ""
     ids, added, merged, text = _merge_people(plan.people, old, str(people_path))
     files = {PEOPLE_FILE: text}
     for rot in plan.rotations:
@@ -59,10 +62,9 @@ def write_plan(plan: Plan, out: Path, force: bool = False) -> Written:
         for name, body in files.items():
             (stage / name).write_bytes(body.encode())
         _check(stage, [r.id for r in plan.rotations], out)
-        for name in changed:
-            with open(stage / name, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(stage / name, out / name)
+        with folder_lock(out):
+            for name in changed:
+                write_atomic(out / name, files[name].encode())
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         if created:

@@ -88,3 +88,60 @@ def compress(who: list[tuple[datetime, str | None]], until: datetime) -> list[tu
         else:
             out.append([t, t + MINUTE, p])
     return [(a, min(b, until), p) for a, b, p in out]
+
+
+OPSGENIE_STEP = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+OPSGENIE_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _og_inside(tr: dict | None, local: datetime) -> bool:
+    """Opsgenie's timeRestriction: time-of-day windows daily; weekday-and-time-of-day
+    entries each one continuous interval from startDay start to endDay end."""
+    if not tr:
+        return True
+    items = tr.get("restrictions") or [tr["restriction"]]
+    minute = local.hour * 60 + local.minute
+    for x in items:
+        a, b = x["startHour"] * 60 + x["startMin"], x["endHour"] * 60 + x["endMin"]
+        if tr["type"] == "time-of-day":
+            if (minute - a) % 1440 < ((b - a) % 1440 or 1440):
+                return True
+        else:
+            a += OPSGENIE_DAYS.index(x["startDay"]) * 1440
+            b += OPSGENIE_DAYS.index(x["endDay"]) * 1440
+            week = local.weekday() * 1440 + minute
+            if (week - a) % 10080 < ((b - a) % 10080 or 10080):
+                return True
+    return False
+
+
+def opsgenie_timeline(schedule: dict, overrides: list[dict], since: datetime, until: datetime) -> list[dict]:
+    """Opsgenie's finalTimeline rotations for ``schedule``: per rotation, who is on call
+    (an override replaces the rotations it names, or all), as periods."""
+    tz = ZoneInfo(schedule["timezone"])
+    out = []
+    for rot in schedule["rotations"]:
+        wall = _t(rot["startDate"]).astimezone(tz).replace(tzinfo=None)
+        step = OPSGENIE_STEP[rot["type"]] * rot.get("length", 1)
+        hand = []
+        while not hand or hand[-1] <= until:
+            hand.append(_wall_instant(wall, tz))
+            wall += step
+        end = _t(rot["endDate"]) if rot.get("endDate") else None
+        who, t = [], since
+        while t < until:
+            p = None
+            if hand[0] <= t and (end is None or t < end) and _og_inside(rot.get("timeRestriction"), t.astimezone(tz)):
+                users = rot["participants"]
+                p = users[(bisect_right(hand, t) - 1) % len(users)]["id"]
+            for o in overrides:
+                scoped = {r["id"] for r in o.get("rotations") or []}
+                if p is not None and _t(o["startDate"]) <= t < _t(o["endDate"]) and (not scoped or rot["id"] in scoped):
+                    p = o["user"]["id"]
+            who.append((t, p))
+            t += MINUTE
+        out.append({"id": rot["id"], "name": rot["name"], "order": len(out) + 1,
+                    "periods": [{"startDate": a.isoformat().replace("+00:00", "Z"),
+                                 "endDate": b.isoformat().replace("+00:00", "Z"), "type": "default",
+                                 "recipient": {"type": "user", "id": p}} for a, b, p in compress(who, until)]})
+    return out

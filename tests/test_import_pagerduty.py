@@ -297,7 +297,7 @@ def test_docs_walkthrough(cli, tmp_path, monkeypatch):
     assert {x["rotation"]: x["person"] for x in json.loads(r.out)}["payments"] == "lucas-oliveira"
 
 
-@pytest.mark.parametrize("source", ["opsgenie", "grafana", "nagios"])
+@pytest.mark.parametrize("source", ["grafana", "nagios"])
 def test_sources_not_built_are_refused_clearly(cli, tmp_path, source):
     r = cli("import", source, str(PD / "users.json"), "-o", str(tmp_path / "out"))
     assert r.code == 2 and "Traceback" not in r.err and source in r.err

@@ -55,7 +55,7 @@ class Importer(Protocol):
 
 
 SOURCES = ("pagerduty", "opsgenie", "grafana")
-READY = ("pagerduty",)
+READY = ("pagerduty", "opsgenie")
 
 
 def importer(source: str) -> Importer:

@@ -98,6 +98,20 @@ class Doc:
         return value
 
 
+def head(d: Doc, path: str, s: dict, product: str, zone_key: str, parts: str):
+    """A schedule's zone, its file's first lines, and its ``parts`` (layers or rotations),
+    of which there must be at least one."""
+    from zoneinfo import ZoneInfo
+
+    zone = d.zone(s, path, zone_key)
+    out = [f"# Imported from {product} schedule {d.text(s, path, 'id')}: re-running the import writes the same bytes.",
+           f"name = {toml_str(d.text(s, path, 'name'))}", f"timezone = {toml_str(zone)}"]
+    items = d.items(s, path, parts)
+    if not items:
+        d.fail(f"{path}.{parts}", "a schedule needs at least one of them")
+    return ZoneInfo(zone), out, items
+
+
 def _describe(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false",
             type(None): "null"}.get(type(value), "a number")

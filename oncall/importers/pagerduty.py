@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from ..timeline import resolve, to_wall
 from . import NewPerson, Plan, Rendered, RotationText
-from .dump import Doc, duration, slug, toml_str, unique
+from .dump import Doc, duration, head, slug, toml_str, unique
 
 KINDS = ("schedule", "schedules", "users", "user", "escalation_policies", "escalation_policy")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -95,14 +95,7 @@ def _user(d: Doc, path: str, ref: Any, users: dict) -> str:
 
 
 def _schedule(d: Doc, p: str, s: dict, rid: str, users: dict, steps: list[str], notes: list[str]) -> RotationText:
-    sid = d.text(s, p, "id")
-    zone = d.zone(s, p, "time_zone")
-    tz = ZoneInfo(zone)
-    out = [f"# Imported from PagerDuty schedule {sid}: re-running the import writes the same bytes.",
-           f"name = {toml_str(d.text(s, p, 'name'))}", f"timezone = {toml_str(zone)}"]
-    layers = d.items(s, p, "schedule_layers")
-    if not layers:
-        d.fail(f"{p}.schedule_layers", "a schedule needs at least one layer")
+    tz, out, layers = head(d, p, s, "PagerDuty", "time_zone", "schedule_layers")
     names: set[str] = set()
     for n, (lp, layer) in reversed(list(enumerate(layers, 1))):
         out += _layer(d, lp, layer, n, len(layers), tz, users, names, notes, rid)

@@ -12,7 +12,8 @@ class OncallError(Exception):
     exit_code = 1
 
     def lines(self) -> list[str]:
-        return [str(self)]
+        """The message's lines; a message of several lines was written so by the code."""
+        return str(self).split("\n")
 
 
 class Problem(NamedTuple):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,22 @@ def _isolate(monkeypatch, tmp_path):
     for var in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                 "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "ONCALL_TWILIO_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def use_clock(monkeypatch):
+    """The one way a test sets the clock every command reads: ``use_clock(t)`` with a
+    datetime (a clock standing at ``t``, sleeping moves it on) or any object with
+    ``now()`` and ``sleep(seconds)``. Returns the clock."""
+    from oncall.paging.fake import FakeClock
+
+    def use(clock):
+        if isinstance(clock, datetime):
+            clock = FakeClock(clock)
+        monkeypatch.setattr("oncall.cli.context.CLOCK", clock)
+        return clock
+
+    return use
 
 
 @pytest.fixture

@@ -61,17 +61,13 @@ def twilio_mock():
 
 
 @pytest.fixture
-def wire(twilio_mock, monkeypatch):
+def wire(twilio_mock, monkeypatch, use_clock):
     """Point the command at the mock with fake credentials and a fake clock; returns the
     list of (method, path, status, request violations) the SDK exchanged, and ``force``,
     a dict {(method, path suffix): [Prefer values, one per matching request]}."""
     from twilio.http.http_client import TwilioHttpClient
 
-    import oncall.cli.page as page_cmd
-
-    clock = FakeClock(T0)
-    monkeypatch.setattr(page_cmd, "clock", clock.now)
-    monkeypatch.setattr(page_cmd, "sleep", clock.sleep)
+    use_clock(FakeClock(T0))
     for k, v in {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM": "+15005550006",
                  "ONCALL_TWILIO_BASE_URL": twilio_mock}.items():
         monkeypatch.setenv(k, v)

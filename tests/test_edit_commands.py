@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -17,14 +16,9 @@ from test_edit_files import FIXTURE, NOW
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    import oncall.cli.app  # noqa: F401
-
-    def set_clock(t: datetime) -> None:
-        monkeypatch.setattr(sys.modules["oncall.cli.app"], "clock", lambda: t)
-
-    set_clock(NOW)
-    return set_clock
+def clock(use_clock):
+    use_clock(NOW)
+    return use_clock
 
 
 @pytest.fixture

@@ -21,14 +21,9 @@ NOW = datetime.fromisoformat("2026-03-01T12:00:00+00:00")
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    import oncall.cli.app  # noqa: F401
-
-    def set_clock(t: datetime) -> None:
-        monkeypatch.setattr(sys.modules["oncall.cli.app"], "clock", lambda: t)
-
-    set_clock(NOW)
-    return set_clock
+def clock(use_clock):
+    use_clock(NOW)
+    return use_clock
 
 
 @pytest.fixture
@@ -145,9 +140,9 @@ def test_a_kill_between_the_temp_file_and_the_rename_leaves_the_original(tmp_pat
     script = (
         "import os, signal, sys\n"
         "from datetime import datetime\n"
-        "import oncall.cli.app as _\n"
-        "app = sys.modules['oncall.cli.app']\n"
-        "app.clock = lambda: datetime.fromisoformat('2026-03-01T12:00:00+00:00')\n"
+        "import oncall.cli.context as context\n"
+        "from oncall.paging.fake import FakeClock\n"
+        "context.CLOCK = FakeClock(datetime.fromisoformat('2026-03-01T12:00:00+00:00'))\n"
         "from oncall.load import load_directory\n"
         f"load_directory({str(bundled)!r})  # fills the phone-validity cache, which also renames\n"
         "os.replace = lambda a, b: os.kill(os.getpid(), signal.SIGKILL)\n"

@@ -218,12 +218,10 @@ def test_golden_feed_byte_for_byte(cli, tmp_path):
     assert export(cli, *GOLDEN_ARGS, "--dir", str(root)) == data  # stdout gets the same bytes
 
 
-def test_default_window_is_whole_days_so_exports_within_a_day_match(cli, monkeypatch):
-    from oncall.cli import export as export_cmd
-
+def test_default_window_is_whole_days_so_exports_within_a_day_match(cli, use_clock):
     outs = []
     for now in ("2026-05-10T00:00:01Z", "2026-05-10T23:59:59.500000Z"):
-        monkeypatch.setattr(export_cmd, "clock", lambda now=now: datetime.fromisoformat(now.replace("Z", "+00:00")))
+        use_clock(datetime.fromisoformat(now.replace("Z", "+00:00")))
         outs.append(export(cli, "platform", "--dir", str(BUNDLED)))
     assert outs[0] == outs[1]
     rows = event_rows(outs[0])

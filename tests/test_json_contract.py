@@ -185,14 +185,9 @@ PAGES = [PAGE | {"attempts": INT}]
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    """Every clock a command reads stands still at T0; sleeping advances it."""
-    clock = FakeClock(T0)
-    for name in ("app", "check", "page", "read", "report"):
-        # by module (oncall.cli.app as an attribute is the Typer app, not the module)
-        monkeypatch.setattr(importlib.import_module(f"oncall.cli.{name}"), "clock", clock.now)
-    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "sleep", clock.sleep)
-    return clock
+def fixed_clock(use_clock):
+    """The clock stands still at T0; sleeping advances it."""
+    return use_clock(FakeClock(T0))
 
 
 @pytest.fixture
@@ -208,7 +203,7 @@ def fake_pager(monkeypatch, tmp_path) -> Path:
 def scripted(monkeypatch, fixed_clock) -> FakePager:
     """A fake pager whose reactions a test scripts (an ACK, a Twilio error)."""
     pager = FakePager(fixed_clock)
-    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "make_pager", lambda: pager)
+    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "make_pager", lambda clock: pager)
     return pager
 
 

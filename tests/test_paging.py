@@ -294,12 +294,11 @@ def test_rate_limit_logs_excess_as_rate_limited(folder, fake, clock):
 
 
 @pytest.fixture
-def wired(monkeypatch, fake, clock):
+def wired(monkeypatch, fake, clock, use_clock):
     import oncall.cli.page as page_cmd
 
-    monkeypatch.setattr(page_cmd, "clock", clock.now)
-    monkeypatch.setattr(page_cmd, "sleep", clock.sleep)
-    monkeypatch.setattr(page_cmd, "make_pager", lambda: fake)
+    use_clock(clock)
+    monkeypatch.setattr(page_cmd, "make_pager", lambda clock: fake)
     return fake
 
 
@@ -356,10 +355,8 @@ def test_pages_and_pages_show(cli, folder, wired):
     assert cli("pages", "show", "9").code == 4
 
 
-def test_dry_run_needs_no_credentials(cli, folder, monkeypatch):
-    import oncall.cli.page as page_cmd
-
-    monkeypatch.setattr(page_cmd, "clock", lambda: T0)
+def test_dry_run_needs_no_credentials(cli, folder, use_clock):
+    use_clock(T0)
     r = cli("page", "ops", "-m", "x", "--dir", str(folder), "--dry-run", "--json")
     assert r.code == 0, r.err
     steps = json.loads(r.out)["steps"]

@@ -51,12 +51,8 @@ def _closed_port() -> int:
     {"TWILIO_AUTH_TOKEN": TOKEN},
     {"TWILIO_API_KEY": "SK" + "1" * 32, "TWILIO_API_SECRET": SECRET},
 ])
-def test_no_credential_reaches_output_or_log(cli, folder, monkeypatch, tmp_path, creds):
-    import oncall.cli.page as page_cmd
-
-    clock = FakeClock(T0)
-    monkeypatch.setattr(page_cmd, "clock", clock.now)
-    monkeypatch.setattr(page_cmd, "sleep", clock.sleep)
+def test_no_credential_reaches_output_or_log(cli, folder, monkeypatch, tmp_path, creds, use_clock):
+    use_clock(FakeClock(T0))
     env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_FROM": "+15005550006",
            "ONCALL_TWILIO_BASE_URL": f"http://127.0.0.1:{_closed_port()}"} | creds
     for k, v in env.items():

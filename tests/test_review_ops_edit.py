@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,10 +37,8 @@ wait = "5m"
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    import oncall.cli.app  # noqa: F401
-
-    monkeypatch.setattr(sys.modules["oncall.cli.app"], "clock", lambda: NOW)
+def clock(use_clock):
+    use_clock(NOW)
 
 
 @pytest.fixture

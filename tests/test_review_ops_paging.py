@@ -40,12 +40,11 @@ def fake(clock):
 
 
 @pytest.fixture
-def wired(monkeypatch, fake, clock):
+def wired(monkeypatch, fake, clock, use_clock):
     import oncall.cli.page as page_cmd
 
-    monkeypatch.setattr(page_cmd, "clock", clock.now)
-    monkeypatch.setattr(page_cmd, "sleep", clock.sleep)
-    monkeypatch.setattr(page_cmd, "make_pager", lambda: fake)
+    use_clock(clock)
+    monkeypatch.setattr(page_cmd, "make_pager", lambda clock: fake)
     return fake
 
 

@@ -55,10 +55,8 @@ def test_by_person_rows_and_a_gaps_row(cli, tmp_path):
     assert rows["gaps"].rstrip() == " " * 40 + "!" * 8 + " " * 40 + "!" * 8
 
 
-def test_now_is_marked(cli, tmp_path, monkeypatch):
-    import oncall.cli.report as report
-
-    monkeypatch.setattr(report, "clock", lambda: datetime(2026, 3, 2, 5, 10, tzinfo=UTC))
+def test_now_is_marked(cli, tmp_path, use_clock):
+    use_clock(datetime(2026, 3, 2, 5, 10, tzinfo=UTC))
     root = write_folder(tmp_path, {"people.toml": PEOPLE, "holes.toml": HOLES})
     r = cli("timeline", "--dir", str(root), "--from", "2026-03-02T00:00Z", "--days", "2", "--tz", "UTC")
     marker = next(line for line in r.out.splitlines() if "▼ now" in line)

@@ -1,21 +1,74 @@
-"""The Typer app, options shared by commands, and the one place errors become exits."""
+"""The Typer app: lazy commands, the run's context, and the one place errors become exits.
+
+``OncallGroup`` builds only the command being run (``commands.COMMANDS`` says which module
+declares it), so `oncall now` does not pay for every other command, and turns any
+``OncallError`` raised inside a command into its message on stderr and its exit code.
+Both live inside the app, so ``CliRunner().invoke(app, [...])`` and the console script
+behave the same.
+"""
 
 from __future__ import annotations
 
-import os
+import importlib
 import sys
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
+from typer.core import TyperGroup
 
-from ..errors import NotFound, OncallError, UsageError
-from ..model import Directory
+from ..errors import OncallError
+from ..sanitize import terminal_safe
+from . import context
+from .commands import COMMANDS
+
+
+def _build(name: str):
+    """The Click command ``name``, built from the Typer app of the module declaring it."""
+    from typer.main import get_command_from_info, get_group_from_info
+
+    module = importlib.import_module(f"{__package__}.{COMMANDS[name]}")
+    sub: typer.Typer = module.app
+    for info in sub.registered_commands:
+        if (info.name or info.callback.__name__.replace("_", "-")) == name:
+            return get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
+    for group in sub.registered_groups:
+        if group.name == name:
+            return get_group_from_info(group, pretty_exceptions_short=True, rich_markup_mode=None,
+                                       suggest_commands=True)
+    raise LookupError(f"{module.__name__} declares no command {name!r}")  # a bug in COMMANDS
+
+
+class OncallGroup(TyperGroup):
+    """The root group: commands imported on demand, ``OncallError`` mapped to exits."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = _build(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OncallError as e:
+            report(e)
+            raise typer.Exit(e.exit_code) from None
+
+
+def report(e: OncallError) -> None:
+    """``e`` on stderr: each of its lines made terminal-safe, so text quoted from files can
+    neither forge another line nor drive the terminal. Exit-3 lines are
+    ``file:line: key: message`` already; other errors say who speaks on their first line."""
+    lines = [terminal_safe(line) for line in e.lines()]
+    if e.exit_code != 3:
+        lines[0] = f"oncall: {lines[0]}"
+    print("\n".join(lines), file=sys.stderr)
+
 
 app = typer.Typer(
     name="oncall",
+    cls=OncallGroup,
     help="Who is on call, when, and whether anyone is reachable: rotations kept as TOML files.",
     no_args_is_help=True,
     add_completion=False,
@@ -24,104 +77,14 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
-def _root() -> None:
+def _root(ctx: typer.Context) -> None:
     """Who is on call, when, and whether anyone is reachable: rotations kept as TOML files."""
-
-
-DirOpt = Annotated[Path, typer.Option("--dir", envvar="ONCALL_DIR", help="Data folder (people.toml and <id>.toml).")]
-TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone for the times you type and the times shown (IANA name; "
-                                                        "default: this machine's). JSON is in UTC unless given.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (stable contract, see README).")]
-RotArg = Annotated[list[str] | None, typer.Argument(help="Rotation ids (default: all).", show_default=False)]
-DEFAULT_DIR = Path("rotations")
-
-
-def clock() -> datetime:
-    """The only clock the program reads: the current instant in UTC."""
-    return datetime.now(timezone.utc)
-
-
-def load(root: Path, only: list[str] | None = None):
-    """The data folder; with ``only`` (rotation ids named on the command line), just what
-    those rotations need, so another team's broken file cannot stop `now` or `page`."""
-    import gc
-
-    from ..load import load_directory
-
-    d = load_directory(root, only or None)
-    # What was loaded lives until the command ends: spare the collector rescanning it
-    # while the engine makes its many small tuples.
-    gc.freeze()
-    return d
-
-
-def local_zone() -> ZoneInfo:
-    """The viewer's zone: $TZ, else /etc/localtime, else UTC."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ValueError, OSError, KeyError):  # KeyError: ZoneInfoNotFoundError (a POSIX TZ string)
-            pass
-    try:
-        target = os.path.realpath("/etc/localtime")
-        if "zoneinfo/" in target:
-            return ZoneInfo(target.split("zoneinfo/", 1)[1])
-        # Containers often copy the zone file instead of linking it: read it as it is.
-        with open(target, "rb") as f:
-            return ZoneInfo.from_file(f, key="localtime")
-    except (ValueError, OSError):
-        pass
-    return ZoneInfo("UTC")
-
-
-def viewer_zone(tz: str | None) -> ZoneInfo:
-    if tz is None:
-        return local_zone()
-    from ..load import valid_zone
-
-    if not valid_zone(tz):
-        raise UsageError(f"--tz: unknown timezone {tz!r} (use an IANA name like 'Europe/London')")
-    return ZoneInfo(tz)
-
-
-def json_zone(tz: str | None) -> ZoneInfo | timezone:
-    """JSON is the same from any machine: UTC unless ``--tz`` asks otherwise."""
-    return viewer_zone(tz) if tz else timezone.utc
-
-
-def pick_rotations(d: Directory, ids: list[str] | None) -> list[str]:
-    if not ids:
-        return sorted(d.rotations)
-    for rid in ids:
-        if rid not in d.rotations:
-            known = {p.stem for p in Path(d.root).glob("*.toml")} - {"people"}
-            raise NotFound(f"no rotation {rid!r}{_hint(rid, known)} in {d.root}")
-    return list(dict.fromkeys(ids))
-
-
-def check_person(d: Directory, pid: str) -> None:
-    if pid not in d.people:
-        raise NotFound(f"no person {pid!r}{_hint(pid, d.people)} in {d.root}/people.toml")
-
-
-def _hint(name: str, choices) -> str:
-    from ..load import did_you_mean
-
-    return did_you_mean(name, choices)
+    # A caller may hand in a context (tests, an embedding service); the CLI builds its own.
+    if not isinstance(ctx.obj, context.Context):
+        ctx.obj = context.Context(clock=context.CLOCK)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app; any OncallError becomes its message and exit code."""
-    from .commands import register
-
-    args = sys.argv[1:] if argv is None else argv
-    register(args)
-    try:
-        app(args=args, prog_name="oncall")
-    except OncallError as e:
-        for line in e.lines():
-            print(f"oncall: {line}" if e.exit_code != 3 else line, file=sys.stderr)
-        sys.exit(e.exit_code)
+    """Entry point of the console script."""
+    app(args=sys.argv[1:] if argv is None else argv, prog_name="oncall")

@@ -11,19 +11,21 @@ import typer
 from .. import render
 from ..coverage import check
 from ..timeline import format_duration
-from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
-from .read import FromOpt, ToOpt, _days_opt
+from .context import DEFAULT_DIR, DirOpt, FromOpt, JsonOpt, RotArg, ToOpt, TzOpt, days_opt, pick_rotations, use
 from .times import parse_duration_option, parse_range
+
+app = typer.Typer()
 
 SHOWN_PER_KIND = 3
 
 
 @app.command(name="check", short_help="Validate files; report gaps and unreachable time.")
 def check_cmd(
+    ctx: typer.Context,
     rotations: RotArg = None,
     start: FromOpt = None,
     to: ToOpt = None,
-    days: _days_opt(28) = None,
+    days: days_opt(28) = None,
     max_duty: Annotated[str, typer.Option("--max-duty", help="Warn when one person is on longer than this.")] = "7d",
     min_rest: Annotated[str, typer.Option("--min-rest", help="Warn when one person rests less than this "
                                                              "between two shifts.")] = "8h",
@@ -34,16 +36,17 @@ def check_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Validate the files, then report gaps and unreachable time (exit 1 if any)."""
-    zone = viewer_zone(tz)
-    d = load(dir)
+    c = use(ctx, dir, tz, json)
+    zone = c.zone
+    d = c.load()
     ids = pick_rotations(d, rotations)
-    a, b = parse_range(start, to, days, zone, clock(), 28)
+    a, b = parse_range(start, to, days, zone, c.now(), 28)
     duty = parse_duration_option(max_duty, "--max-duty")
     rest = parse_duration_option(min_rest, "--min-rest")
     report = check(d, ids, a, b, duty, rest, suggestions=suggest)
     problems = [_finding(f, problem=True) for f in report.problems]
     warnings = [_finding(f, problem=False) for f in report.warnings]
-    out_zone = json_zone(tz)
+    out_zone = c.out_zone
     suggestions = [_suggestion(s, dir, out_zone) for s in report.suggestions]
     if json:
         body = {"problems": problems, "warnings": warnings}

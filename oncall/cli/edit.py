@@ -3,8 +3,8 @@
 Every edit runs the same way (``_commit``): change the file's text (oncall.edit), load
 the folder as it would then be with the normal loader, show how who-is-on-call changes,
 refuse new gaps or unreachable time, then write atomically, or with ``--dry-run`` show
-the file diff and write nothing. The "now" behind defaults and the 28-day guard comes
-from ``app.clock()``.
+the file diff and write nothing. The "now" behind defaults and the 28-day guard is the
+run's context's (``Context.now``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ import typer
 from .. import render
 from ..errors import InvalidFiles, NotFound, Refused, UsageError
 from ..model import Directory, Rotation
-from .app import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, app, check_person, json_zone, load, pick_rotations, viewer_zone
+from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, check_person, pick_rotations, use
 from .times import parse_duration_option, parse_time
+
+app = typer.Typer()
 
 override_app = typer.Typer(help="Overrides: someone covers a stretch of a rotation.", no_args_is_help=True)
 away_app = typer.Typer(help="Time off: a person is unreachable (the schedule does not change).",
@@ -53,12 +55,6 @@ AtOpt = Annotated[str | None, typer.Option("--at", help="Remove the one covering
 LayerOpt = Annotated[str | None, typer.Option("--layer", help="Layer name (needed when several layers are live).")]
 EffOpt = Annotated[str | None, typer.Option("--effective", help="From the first handoff at or after this time "
                                             "(default: now, i.e. the next handoff).")]
-
-
-def _now() -> datetime:
-    from .app import clock  # looked up on each call, so tests can replace it
-
-    return clock()
 
 
 def _display(path: Path) -> str:
@@ -183,6 +179,7 @@ def _rows_table(rows: list[dict], first: render.Column, zone: ZoneInfo, title: s
 
 @override_app.command("add")
 def override_add(
+    ctx: typer.Context,
     rotation: RotReq,
     who: Annotated[str, typer.Option("--who", help="Person who covers.", show_default=False)],
     start: FromReq,
@@ -196,7 +193,8 @@ def override_add(
     """WHO covers ROTATION from --from to --to (wins over the layers and earlier overrides)."""
     from ..edit import Edit, add_override
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     rot = _rotation(d, rotation)
     check_person(d, who)
     a, b = _range(start, to, zone, now)
@@ -206,14 +204,16 @@ def override_add(
 
 
 @override_app.command("list")
-def override_list(rotation: RotReq, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None, json: JsonOpt = False) -> None:
+def override_list(ctx: typer.Context, rotation: RotReq, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None,
+                  json: JsonOpt = False) -> None:
     """The overrides of ROTATION in file order, numbered for `override remove`."""
-    zone, d = viewer_zone(tz), load(dir)
+    c = use(ctx, dir, tz, json)
+    zone, d = c.zone, c.load()
     rot = _rotation(d, rotation)
     rows = [{"id": i, "rotation": rotation, "who": o.who, "start": o.start, "end": o.end, "note": o.note}
             for i, o in enumerate(rot.overrides, 1)]
     if json:
-        print(render.to_json(rows, json_zone(tz)))
+        print(render.to_json(rows, c.out_zone))
         return
     render.console().print(_rows_table(rows, render.Column("who", "Who", style="bold"), zone,
                                        f"Overrides of {rotation}"))
@@ -221,6 +221,7 @@ def override_list(rotation: RotReq, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None,
 
 @override_app.command("remove")
 def override_remove(
+    ctx: typer.Context,
     rotation: RotReq,
     number: IdArg = None,
     at: AtOpt = None,
@@ -232,7 +233,8 @@ def override_remove(
     """Remove an override by its number (see `override list`) or the one covering --at."""
     from ..edit import Edit, table_blocks
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     rot = _rotation(d, rotation)
     i = _choose([(o.start, o.end) for o in rot.overrides], number, at, "override", zone, now)
     f = Edit.open(Path(d.root) / f"{rotation}.toml")
@@ -246,6 +248,7 @@ def override_remove(
 
 @app.command(short_help="Trade two people's on-call time in a range.")
 def swap(
+    ctx: typer.Context,
     rotation: RotReq,
     a: PersonReq,
     b: PersonReq,
@@ -261,7 +264,8 @@ def swap(
     from ..edit import Edit, add_override, swap_overrides
     from ..schedule import final_schedule
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     rot = _rotation(d, rotation)
     check_person(d, a)
     check_person(d, b)
@@ -298,6 +302,7 @@ def _away_entries(d: Directory, pid: str) -> list[dict]:
 
 @away_app.command("add")
 def away_add(
+    ctx: typer.Context,
     person: PersonReq,
     start: FromReq,
     to: ToReq,
@@ -311,7 +316,8 @@ def away_add(
     from ..edit import Edit, add_away
     from ..load import PEOPLE_FILE
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     check_person(d, person)
     # A bare date means midnight where the person lives, as it does in people.toml.
     pz = _person_zone(d, person)
@@ -323,24 +329,27 @@ def away_add(
 
 @away_app.command("list")
 def away_list(
+    ctx: typer.Context,
     person: Annotated[str | None, typer.Argument(help="Person id (default: everyone).", show_default=False)] = None,
     dir: DirOpt = DEFAULT_DIR,
     tz: TzOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Time off in file order, numbered per person for `away remove`."""
-    zone, d = viewer_zone(tz), load(dir)
+    c = use(ctx, dir, tz, json)
+    zone, d = c.zone, c.load()
     if person:
         check_person(d, person)
     rows = [r for pid in ([person] if person else sorted(d.people)) for r in _away_entries(d, pid)]
     if json:
-        print(render.to_json(rows, json_zone(tz)))
+        print(render.to_json(rows, c.out_zone))
         return
     render.console().print(_rows_table(rows, render.Column("person", "Person", style="bold"), zone, "Time off"))
 
 
 @away_app.command("remove")
 def away_remove(
+    ctx: typer.Context,
     person: PersonReq,
     number: IdArg = None,
     at: AtOpt = None,
@@ -353,7 +362,8 @@ def away_remove(
     from ..edit import Edit, table_blocks
     from ..load import PEOPLE_FILE
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     check_person(d, person)
     entries = _away_entries(d, person)
     i = _choose([(e["start"], e["end"]) for e in entries], number, at, "time off", zone, now)
@@ -381,11 +391,12 @@ def _layer_index(rot: Rotation, name: str | None, person: str, add: bool, t: dat
     raise UsageError(f"{rot.id}: choose the layer with --layer (candidates: {names})")
 
 
-def _member(rotation: str, person: str, layer: str | None, effective: str | None, add: bool,
+def _member(ctx: typer.Context, rotation: str, person: str, layer: str | None, effective: str | None, add: bool,
             dir: Path, tz: str | None, dry_run: bool, allow_gaps: bool) -> None:
     from ..edit import Edit, change_members
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     rot = _rotation(d, rotation)
     check_person(d, person)
     t = parse_time(effective, zone, now, "--effective") if effective is not None else now
@@ -410,19 +421,19 @@ def _member(rotation: str, person: str, layer: str | None, effective: str | None
 
 
 @member_app.command("add")
-def member_add(rotation: RotReq, person: PersonReq, layer: LayerOpt = None, effective: EffOpt = None,
-               dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None, dry_run: DryOpt = False,
+def member_add(ctx: typer.Context, rotation: RotReq, person: PersonReq, layer: LayerOpt = None,
+               effective: EffOpt = None, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None, dry_run: DryOpt = False,
                allow_gaps: GapsOpt = False) -> None:
     """PERSON joins a layer of ROTATION from its first handoff at or after --effective."""
-    _member(rotation, person, layer, effective, True, dir, tz, dry_run, allow_gaps)
+    _member(ctx, rotation, person, layer, effective, True, dir, tz, dry_run, allow_gaps)
 
 
 @member_app.command("remove")
-def member_remove(rotation: RotReq, person: PersonReq, layer: LayerOpt = None, effective: EffOpt = None,
-                  dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None, dry_run: DryOpt = False,
+def member_remove(ctx: typer.Context, rotation: RotReq, person: PersonReq, layer: LayerOpt = None,
+                  effective: EffOpt = None, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None, dry_run: DryOpt = False,
                   allow_gaps: GapsOpt = False) -> None:
     """PERSON leaves a layer of ROTATION from its first handoff at or after --effective."""
-    _member(rotation, person, layer, effective, False, dir, tz, dry_run, allow_gaps)
+    _member(ctx, rotation, person, layer, effective, False, dir, tz, dry_run, allow_gaps)
 
 
 # ---------------------------------------------------------------- new
@@ -430,6 +441,7 @@ def member_remove(rotation: RotReq, person: PersonReq, layer: LayerOpt = None, e
 
 @new_app.command("rotation")
 def new_rotation(
+    ctx: typer.Context,
     rid: Annotated[str, typer.Argument(metavar="ID", help="Rotation id: the file name.", show_default=False)],
     timezone: Annotated[str, typer.Option("--timezone", help="IANA zone of the rotation.", show_default=False)],
     members: Annotated[str, typer.Option("--members", help="Person ids, comma-separated, in turn order.",
@@ -447,7 +459,8 @@ def new_rotation(
     from ..edit import Edit, new_rotation_text, toml_time
     from ..load import ROTATION_ID, valid_zone
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     if not ROTATION_ID.match(rid):
         raise UsageError(f"{rid!r} is not a rotation id: use lower-case letters, digits and dashes")
     path = Path(d.root) / f"{rid}.toml"
@@ -469,6 +482,7 @@ def new_rotation(
 
 @new_app.command("person")
 def new_person(
+    ctx: typer.Context,
     pid: Annotated[str, typer.Argument(metavar="ID", help="Person id used in rotation files.", show_default=False)],
     name: Annotated[str, typer.Option("--name", help="Full name.", show_default=False)],
     phone: Annotated[str, typer.Option("--phone", help="E.164 number, e.g. +14155550101.", show_default=False)],
@@ -483,7 +497,8 @@ def new_person(
     from ..load import PEOPLE_FILE, valid_zone
     from ..model import Person
 
-    zone, d, now = viewer_zone(tz), load(dir), _now()
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
     if pid in d.people:
         raise UsageError(f"{pid!r} already exists in {PEOPLE_FILE}")
     if timezone is not None and not valid_zone(timezone):

@@ -10,8 +10,10 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
-from .app import DEFAULT_DIR, DirOpt, RotArg, app, check_person, clock, load, pick_rotations, viewer_zone
+from .context import DEFAULT_DIR, DirOpt, RotArg, check_person, pick_rotations, use
 from .times import parse_duration_option, parse_time
+
+app = typer.Typer()
 
 BACK = timedelta(days=30)
 AHEAD = timedelta(days=365)
@@ -37,6 +39,7 @@ def default_window(now: datetime) -> tuple[datetime, datetime]:
 
 @app.command(short_help="iCalendar feeds per rotation or person.")
 def export(
+    ctx: typer.Context,
     rotations: RotArg = None,
     person: PersonOpt = None,
     start: FromOpt = None,
@@ -52,7 +55,8 @@ def export(
     """iCalendar feeds of the schedule, for Google, Outlook, Apple Calendar and Thunderbird."""
     from .. import ical
 
-    zone = viewer_zone(tz)
+    c = use(ctx, dir, tz)
+    zone = c.zone
     if all_feeds and (rotations or person):
         raise UsageError("--all exports every rotation and person; do not name any")
     if all_feeds and output == "-":
@@ -62,11 +66,11 @@ def export(
     options = ical.Options(busy=busy, gaps=with_gaps)
     if remind is not None:
         options = ical.Options(busy=busy, gaps=with_gaps, remind=parse_duration_option(remind, "--remind"))
-    d = load(dir, rotations)
+    d = c.load(rotations)
     ids = pick_rotations(d, rotations)
     if person:
         check_person(d, person)
-    now = clock()
+    now = c.now()
     a, b = default_window(now)
     if start is not None:
         a = parse_time(start, zone, now, "--from")

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .app import app
-
+app = typer.Typer()
 SOURCE_HELP = "pagerduty, opsgenie or grafana."
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from datetime import timedelta
 from typing import Annotated
 
@@ -18,18 +17,16 @@ from .. import render
 from ..errors import NotFound, PagingFailed, UsageError
 from ..model import Step
 from ..timeline import format_duration
-from .app import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, app, check_person, clock, json_zone, load, viewer_zone
+from .context import DEFAULT_DIR, Clock, DirOpt, JsonOpt, TzOpt, check_person, pick_rotations, use
 from .times import parse_duration_option
+
+app = typer.Typer()
 
 FAKE_ENV = "ONCALL_TEST_FAKE_PAGER"  # tests only: a file the fake pager appends its sends to
 EXIT = {"acknowledged": 0, "sent": 0, "duplicate": 0, "unreached": 1}
 
 
-def sleep(seconds: float) -> None:
-    time.sleep(seconds)
-
-
-def make_pager():
+def make_pager(clock: Clock):
     """The pager for this process: Twilio from the environment (``PagingFailed`` naming
     the missing variables), or the recording fake when ``ONCALL_TEST_FAKE_PAGER`` is set."""
     fake = os.environ.get(FAKE_ENV)
@@ -40,10 +37,7 @@ def make_pager():
         # it paged anyone.
         print(f"oncall: {FAKE_ENV} is set: test mode, no real message or call is sent", file=sys.stderr)
 
-        class _Now:
-            now = staticmethod(clock)
-
-        return FakePager(_Now(), record=fake)  # type: ignore[arg-type]
+        return FakePager(clock, record=fake)  # type: ignore[arg-type]
     from ..paging.twilio import Credentials, TwilioPager
 
     return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
@@ -70,6 +64,7 @@ def _rate(text: str) -> tuple[int, timedelta]:
 
 @app.command(short_help="Page a rotation through Twilio, with escalation.")
 def page(
+    ctx: typer.Context,
     rotation: Annotated[str, typer.Argument(help="Rotation id whose escalation policy to walk.")],
     message: Annotated[str, typer.Option("--message", "-m", help="What is wrong (sent by SMS and read aloud).")],
     repeat: Annotated[int, typer.Option("--repeat", min=0, max=100,
@@ -92,47 +87,46 @@ def page(
     limit, per = _rate(rate_limit)
     if not message.strip():
         raise UsageError("--message must not be empty")
-    zone = viewer_zone(tz)
-    d = load(dir, [rotation])
-    if rotation not in d.rotations:
-        from .app import pick_rotations
-
-        pick_rotations(d, [rotation])
+    c = use(ctx, dir, tz, json)
+    zone = c.zone
+    d = c.load([rotation])
+    pick_rotations(d, [rotation])
     rot = d.rotations[rotation]
-    now = clock()
+    now = c.now()
     if dry_run:
         steps = plan(d, rot.steps, now)
         if json:
-            print(render.to_json({"rotation": rotation, "at": now, "repeat": repeat, "steps": steps}, json_zone(tz)))
+            print(render.to_json({"rotation": rotation, "at": now, "repeat": repeat, "steps": steps}, c.out_zone))
         else:
             _print_plan(rotation, steps, repeat, now, zone)
         return
-    pager = make_pager()
+    pager = make_pager(c.clock)
     log = open_store()
     page_id, duplicate = log.open_page(rotation, message, now, now + longest(rot.steps, repeat), dedup_key, window)
     if duplicate:
-        _result(log.page(page_id), "duplicate", json, tz, zone)
+        _result(log.page(page_id), "duplicate", c)
         return
-    engine = Escalation(d, pager, log, clock, sleep, Policy(limit=limit, per=per))
-    with _live_status(engine, page_id, json):
+    engine = Escalation(d, pager, log, c.clock.now, c.clock.sleep, Policy(limit=limit, per=per))
+    with _live_status(engine, page_id, c):
         try:
             outcome, _ = engine.run(page_id, rot.steps, message, label=rotation, name=rot.name, repeat=repeat,
                                     no_wait=no_wait)
         except PagingFailed:
             if json:
-                print(render.to_json(log.page(page_id), json_zone(tz)))
+                print(render.to_json(log.page(page_id), c.out_zone))
             raise
-    _result(log.page(page_id), outcome, json, tz, zone)
+    _result(log.page(page_id), outcome, c)
     if EXIT[outcome]:
         raise typer.Exit(EXIT[outcome])
 
 
-def _result(record: dict, outcome: str, json: bool, tz, zone) -> None:
+def _result(record: dict, outcome: str, c) -> None:
     if outcome == "duplicate":
         record = record | {"original_outcome": record["outcome"]}
     record = record | {"outcome": outcome}
-    if json:
-        print(render.to_json(record, json_zone(tz)))
+    zone = c.zone
+    if c.format == "json":
+        print(render.to_json(record, c.out_zone))
         return
     out = render.console()
     pid = record["id"]
@@ -177,11 +171,11 @@ def _print_plan(rotation: str, steps: list[dict], repeat: int, now, zone) -> Non
 class _live_status:
     """A Rich live line while a page waits, only when stderr is a terminal and not --json."""
 
-    def __init__(self, engine, page_id: int, json: bool):
-        self.engine, self.page_id, self.live = engine, page_id, None
+    def __init__(self, engine, page_id: int, c):
+        self.engine, self.page_id, self.live, self.clock = engine, page_id, None, c.clock
         self.event: dict = {}
         console = render.console(stderr=True)
-        if json or not console.is_terminal:
+        if c.format == "json" or not console.is_terminal:
             return
         from rich.live import Live
 
@@ -197,7 +191,7 @@ class _live_status:
             return f"page #{self.page_id}: starting"
         left = ""
         if e.get("until"):
-            secs = max(0, int((e["until"] - clock()).total_seconds()))
+            secs = max(0, int((e["until"] - self.clock.now()).total_seconds()))
             left = f"  {secs // 60}:{secs % 60:02d} left"
         return (f"page #{self.page_id}  step {e.get('step')}  {e.get('person') or '—'}  "
                 f"{e.get('channel') or ''}  {e.get('status')}{left}")
@@ -229,12 +223,13 @@ def pages(
         return
     from .times import parse_time
 
-    zone = viewer_zone(tz)
-    start = parse_time(since, zone, clock(), "--since") if since is not None else None
+    c = use(ctx, tz=tz, json=json)
+    zone = c.zone
+    start = parse_time(since, zone, c.now(), "--since") if since is not None else None
     log = open_store(readonly=True)
     rows = log.pages(start) if log else []
     if json:
-        print(render.to_json(rows, json_zone(tz)))
+        print(render.to_json(rows, c.out_zone))
         return
     if log is None:
         render.console().print("No pages logged yet.", markup=False)
@@ -253,18 +248,20 @@ def pages(
 
 @pages_app.command("show")
 def pages_show(
+    ctx: typer.Context,
     page_id: Annotated[int, typer.Argument(metavar="ID", help="Page id (from `oncall pages`).")],
     tz: TzOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """One page with all its attempts."""
-    zone = viewer_zone(tz)
+    c = use(ctx, tz=tz, json=json)
+    zone = c.zone
     log = open_store(readonly=True)
     record = log.page(page_id) if log and 0 < page_id < 2**63 else None
     if record is None:
         raise NotFound(f"no page {page_id} in the page log")
     if json:
-        print(render.to_json(record, json_zone(tz)))
+        print(render.to_json(record, c.out_zone))
         return
     out = render.console()
     out.print(f"page #{record['id']} {record['rotation'] or '(test)'}: {record['outcome']}"
@@ -306,9 +303,10 @@ def contacts(
     if ctx.invoked_subcommand:
         ctx.obj = dir
         return
-    viewer_zone(tz)  # accepted like on every read command (scripts pass it uniformly); nothing here is a time
-    d = load(dir)
-    pager = make_pager() if lookup else None
+    # --tz is accepted like on every read command (scripts pass it uniformly); nothing here is a time
+    c = use(ctx, dir, tz, json)
+    d = c.load()
+    pager = make_pager(c.clock) if lookup else None
     rows = []
     for pid, p in sorted(d.people.items()):
         rots = sorted(rid for rid, r in d.rotations.items()
@@ -363,18 +361,19 @@ def contacts_test(
 
     if dir == DEFAULT_DIR and isinstance(ctx.obj, os.PathLike):
         dir = ctx.obj
-    d = load(dir)
+    c = use(ctx, dir, json=json)
+    d = c.load()
     check_person(d, person)
     patience = _duration(wait, "--wait")
-    pager = make_pager()
+    pager = make_pager(c.clock)
     log = open_store()
-    now = clock()
+    now = c.now()
     msg = f"Test page for {d.people[person].name}."
     page_id, _ = log.open_page(None, msg, now, now + patience)
-    engine = Escalation(d, pager, log, clock, sleep)
-    with _live_status(engine, page_id, json):
+    engine = Escalation(d, pager, log, c.clock.now, c.clock.sleep)
+    with _live_status(engine, page_id, c):
         outcome, _ = engine.run(page_id, (Step(person, "person", patience),), msg, label="test", name="test",
                                 channels=("sms",))
-    _result(log.page(page_id), outcome, json, None, viewer_zone(None))
+    _result(log.page(page_id), outcome, c)
     if EXIT[outcome]:
         raise typer.Exit(EXIT[outcome])

@@ -9,32 +9,27 @@ import typer
 from .. import render
 from ..schedule import final_schedule, gaps, on_call
 from ..timeline import format_duration, intersect, window_intervals
-from .app import (
+from .context import (
     DEFAULT_DIR,
     DirOpt,
+    FromOpt,
     JsonOpt,
     RotArg,
+    ToOpt,
     TzOpt,
-    app,
     check_person,
-    clock,
-    json_zone,
-    load,
+    days_opt,
     pick_rotations,
-    viewer_zone,
+    use,
 )
 from .times import parse_range, parse_time
 
-FromOpt = Annotated[str | None, typer.Option("--from", help="Start: ISO time or relative (-1d). Default: now.")]
-ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive): ISO time or relative (+2w).")]
-
-
-def _days_opt(default: int):
-    return Annotated[float | None, typer.Option("--days", help=f"Length of the range in days (default {default}).")]
+app = typer.Typer()
 
 
 @app.command(short_help="Who is on call now, since when, until when, next.")
 def now(
+    ctx: typer.Context,
     rotations: RotArg = None,
     at: Annotated[str | None, typer.Option("--at", help="Ask about another instant (ISO or relative).")] = None,
     dir: DirOpt = DEFAULT_DIR,
@@ -42,10 +37,11 @@ def now(
     json: JsonOpt = False,
 ) -> None:
     """Who is on call now in each rotation, since and until when, and who is next."""
-    zone = viewer_zone(tz)
-    d = load(dir, rotations)
+    c = use(ctx, dir, tz, json)
+    zone = c.zone
+    d = c.load(rotations)
     ids = pick_rotations(d, rotations)
-    t = parse_time(at, zone, clock(), "--at") if at is not None else clock()
+    t = parse_time(at, zone, c.now(), "--at") if at is not None else c.now()
     rows = []
     for rid in ids:
         oc = on_call(d.rotations[rid], t)
@@ -57,7 +53,7 @@ def now(
             "_reason": reason, "_name": d.people[oc.person].name if oc.person else None,
         })
     if json:
-        print(render.to_json([_public(r) for r in rows], json_zone(tz)))
+        print(render.to_json([_public(r) for r in rows], c.out_zone))
         return
     out = render.console()
 
@@ -90,22 +86,24 @@ def _public(row: dict) -> dict:
 
 @app.command(short_help="The schedule's shifts in a range.")
 def shifts(
+    ctx: typer.Context,
     rotations: RotArg = None,
     person: Annotated[str | None, typer.Option("--person", help="Only this person's shifts.")] = None,
     start: FromOpt = None,
     to: ToOpt = None,
-    days: _days_opt(14) = None,
+    days: days_opt(14) = None,
     dir: DirOpt = DEFAULT_DIR,
     tz: TzOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """The final schedule's shifts in a range (default: the next 14 days)."""
-    zone = viewer_zone(tz)
-    d = load(dir, rotations)
+    c = use(ctx, dir, tz, json)
+    zone = c.zone
+    d = c.load(rotations)
     ids = pick_rotations(d, rotations)
     if person:
         check_person(d, person)
-    t = clock()
+    t = c.now()
     a, b = parse_range(start, to, days, zone, t, 14)
     rows = []
     for rid in ids:
@@ -119,7 +117,7 @@ def shifts(
                      for g0, g1 in intersect(gaps(segs, a, b), required)]
     rows.sort(key=lambda r: (r["start"], r["rotation"]))
     if json:
-        print(render.to_json([r for r in rows if r["person"] is not None], json_zone(tz)))
+        print(render.to_json([r for r in rows if r["person"] is not None], c.out_zone))
         return
 
     def mark(value, row):

@@ -14,9 +14,10 @@ from .. import render
 from ..errors import UsageError
 from ..model import Directory, Segment
 from ..timeline import MAX_YEAR, MIN_YEAR, Interval, resolve, to_wall
-from .app import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, TzOpt, app, clock, json_zone, load, pick_rotations, viewer_zone
-from .read import ToOpt
+from .context import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, ToOpt, TzOpt, pick_rotations, use
 from .times import parse_range, parse_time
+
+app = typer.Typer()
 
 MonthOpt = Annotated[str | None, typer.Option("--month", help="A calendar month, YYYY-MM, in --tz or the local zone.")]
 
@@ -39,6 +40,7 @@ def _hours(d: timedelta) -> float:
 
 @app.command(short_help="Hours, nights and weekends per person; balance.")
 def report(
+    ctx: typer.Context,
     rotations: RotArg = None,
     month: MonthOpt = None,
     start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative (default: this month; "
@@ -53,10 +55,11 @@ def report(
     from ..fairness import OVERLOAD
     from ..fairness import report as fairness_report
 
-    zone = viewer_zone(tz)
-    d = load(dir)
+    c = use(ctx, dir, tz, json)
+    zone = c.zone
+    d = c.load()
     ids = pick_rotations(d, rotations)
-    now = clock()
+    now = c.now()
     if month and (start is not None or to is not None):
         raise UsageError("give --month or --from/--to, not both")
     if start is not None or to is not None:
@@ -71,7 +74,7 @@ def report(
              "mean_hours": _hours(r.mean), "overloaded": list(r.overloaded),
              "hours": {p: _hours(h) for p, h in r.hours.items()}} for r in f.rotations]
     if json:
-        print(render.to_json({"start": a, "end": b, "people": people, "rotations": rots}, json_zone(tz)))
+        print(render.to_json({"start": a, "end": b, "people": people, "rotations": rots}, c.out_zone))
         return
     out = render.console()
     span = f"{render.when(a, zone)} → {render.when(b, zone)}"
@@ -177,6 +180,7 @@ def _symbols(people: list[str]) -> dict[str, str]:
 
 @app.command(short_help="The schedule as a picture (terminal or SVG).")
 def timeline(
+    ctx: typer.Context,
     rotations: RotArg = None,
     start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative. Default: today 00:00.")] = None,
     days: Annotated[float, typer.Option("--days", help="How many days across.")] = 7,
@@ -188,10 +192,11 @@ def timeline(
     """A picture of who is on call: time across, a colour per person, gaps in red, now marked."""
     from ..coverage import Schedules, coverage_intervals
 
-    zone = viewer_zone(tz)
-    d = load(dir)
+    c = use(ctx, dir, tz)
+    zone = c.zone
+    d = c.load()
     ids = pick_rotations(d, rotations)
-    now = clock()
+    now = c.now()
     if not 1 / 24 <= days <= 366:
         raise UsageError("--days must be from 1/24 (one hour) to 366")
     a = parse_time(start, zone, now, "--from") if start is not None else resolve(

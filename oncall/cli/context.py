@@ -1,0 +1,169 @@
+"""What every command receives: the run's context and the options shared by commands.
+
+The root callback (``app.py``) builds one ``Context`` per run, holding the clock; each
+command completes it with its own ``--dir``, ``--tz`` and output format (``use``). The
+clock is read only through ``Context.now``; ``CLOCK`` is the one place a test swaps it
+(the ``clock`` fixture in tests/conftest.py). Command modules import this module and
+``times``/``render``, never each other.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Protocol
+from zoneinfo import ZoneInfo
+
+import typer
+
+from ..errors import NotFound, UsageError
+from ..model import Directory
+
+UTC = timezone.utc
+DEFAULT_DIR = Path("rotations")
+FORMATS = ("table", "json", "csv")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock: the current instant in UTC, and real sleeping."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+CLOCK: Clock = SystemClock()
+
+
+@dataclass(frozen=True)
+class Context:
+    """One run: the clock, the data folder, the ``--tz`` asked for, the output format."""
+
+    clock: Clock
+    dir: Path = DEFAULT_DIR
+    tz: str | None = None
+    format: str = "table"
+
+    def now(self) -> datetime:
+        """The current instant: the only reading of the clock in the CLI."""
+        return self.clock.now()
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """Where typed wall times are read and tables show times: ``--tz``, else the machine's."""
+        return viewer_zone(self.tz)
+
+    @cached_property
+    def out_zone(self) -> ZoneInfo | timezone:
+        """JSON and CSV are the same from any machine: UTC unless ``--tz`` asks otherwise."""
+        return viewer_zone(self.tz) if self.tz else UTC
+
+    def load(self, only: list[str] | None = None) -> Directory:
+        """The data folder; with ``only`` (rotation ids named on the command line), just what
+        those rotations need, so another team's broken file cannot stop `now` or `page`."""
+        import gc
+
+        from ..load import load_directory
+
+        d = load_directory(self.dir, only or None)
+        # What was loaded lives until the command ends: spare the collector rescanning it
+        # while the engine makes its many small tuples.
+        gc.freeze()
+        return d
+
+
+def use(ctx: typer.Context, dir: Path | None = None, tz: str | None = None, json: bool = False,
+        format: str | None = None) -> Context:
+    """The run's context completed with a command's options; ``--tz`` is checked here.
+    ``--json`` means ``--format json``; giving both with different formats is a usage error."""
+    base = ctx.find_root().obj
+    if not isinstance(base, Context):
+        base = Context(clock=CLOCK)
+    if json and format not in (None, "json"):
+        raise UsageError(f"--json means --format json; not --format {format}")
+    fmt = "json" if json else (format or "table")
+    if fmt not in FORMATS:
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    c = replace(base, dir=dir if dir is not None else base.dir, tz=tz, format=fmt)
+    c.zone  # noqa: B018 -- a bad --tz fails before any work
+    return c
+
+
+DirOpt = Annotated[Path, typer.Option("--dir", envvar="ONCALL_DIR", help="Data folder (people.toml and <id>.toml).")]
+TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone for the times you type and the times shown (IANA name; "
+                                                        "default: this machine's). JSON is in UTC unless given.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (stable contract, see README); "
+                                                      "the same as --format json.")]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="table (default), json or csv.", show_default=False)]
+RotArg = Annotated[list[str] | None, typer.Argument(help="Rotation ids (default: all).", show_default=False)]
+FromOpt = Annotated[str | None, typer.Option("--from", help="Start: ISO time or relative (-1d). Default: now.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive): ISO time or relative (+2w).")]
+
+
+def days_opt(default: int):
+    return Annotated[float | None, typer.Option("--days", help=f"Length of the range in days (default {default}).")]
+
+
+def local_zone() -> ZoneInfo:
+    """The viewer's zone: $TZ, else /etc/localtime, else UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ValueError, OSError, KeyError):  # KeyError: ZoneInfoNotFoundError (a POSIX TZ string)
+            pass
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            return ZoneInfo(target.split("zoneinfo/", 1)[1])
+        # Containers often copy the zone file instead of linking it: read it as it is.
+        with open(target, "rb") as f:
+            return ZoneInfo.from_file(f, key="localtime")
+    except (ValueError, OSError):
+        pass
+    return ZoneInfo("UTC")
+
+
+def viewer_zone(tz: str | None) -> ZoneInfo:
+    """``--tz`` as a zone (UsageError if unknown), else the machine's."""
+    if tz is None:
+        return local_zone()
+    from ..load import valid_zone
+
+    if not valid_zone(tz):
+        raise UsageError(f"--tz: unknown timezone {tz!r} (use an IANA name like 'Europe/London')")
+    return ZoneInfo(tz)
+
+
+def pick_rotations(d: Directory, ids: list[str] | None) -> list[str]:
+    """The rotation ids named (NotFound for an unknown one), else all, sorted."""
+    if not ids:
+        return sorted(d.rotations)
+    for rid in ids:
+        if rid not in d.rotations:
+            known = {p.stem for p in Path(d.root).glob("*.toml")} - {"people"}
+            raise NotFound(f"no rotation {rid!r}{_hint(rid, known)} in {d.root}")
+    return list(dict.fromkeys(ids))
+
+
+def check_person(d: Directory, pid: str) -> None:
+    if pid not in d.people:
+        raise NotFound(f"no person {pid!r}{_hint(pid, d.people)} in {d.root}/people.toml")
+
+
+def _hint(name: str, choices) -> str:
+    from ..load import did_you_mean
+
+    return did_you_mean(name, choices)

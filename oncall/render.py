@@ -32,6 +32,28 @@ def to_json(rows: Any, tz: ZoneInfo | timezone | None = None) -> str:
     return json.dumps(_plain(rows, tz or timezone.utc), sort_keys=True, indent=2, ensure_ascii=False)
 
 
+def write_json_list(rows: Iterable[dict], tz: ZoneInfo | timezone | None = None, stream=None) -> None:
+    """Write ``rows`` as ``print(to_json(list(rows), tz))`` would, byte for byte, one row
+    at a time: a long listing never holds every row and its text at once."""
+    import json
+    from json.encoder import encode_basestring
+
+    zone = tz or timezone.utc
+    out = stream or sys.stdout
+    sep = "[\n"
+    for row in rows:
+        row = _plain(row, zone)
+        if row and all(v is None or isinstance(v, str) for v in row.values()):  # the common row: no encoder
+            body = ",\n".join(f"    {encode_basestring(k)}: {'null' if row[k] is None else encode_basestring(row[k])}"
+                              for k in sorted(row))
+            text = "  {\n" + body + "\n  }"
+        else:
+            text = "  " + json.dumps(row, sort_keys=True, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        out.write(sep + text)
+        sep = ",\n"
+    out.write("[]\n" if sep == "[\n" else "\n]\n")
+
+
 def when(t: datetime | None, tz: ZoneInfo) -> str:
     """``Thu 2026-12-24 09:00 PST``; ``—`` for an open end."""
     if t is None:

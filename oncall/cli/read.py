@@ -105,6 +105,9 @@ def shifts(
         check_person(d, person)
     t = c.now()
     a, b = parse_range(start, to, days, zone, t, 14)
+    if json:
+        render.write_json_list(_shift_rows(d, ids, person, a, b), c.out_zone)
+        return
     rows = []
     for rid in ids:
         segs = final_schedule(d.rotations[rid], a, b)
@@ -116,9 +119,6 @@ def shifts(
             rows += [{"rotation": rid, "person": None, "start": g0, "end": g1, "source": None}
                      for g0, g1 in intersect(gaps(segs, a, b), required)]
     rows.sort(key=lambda r: (r["start"], r["rotation"]))
-    if json:
-        print(render.to_json([r for r in rows if r["person"] is not None], c.out_zone))
-        return
 
     def mark(value, row):
         return "▶" if row["start"] <= t < row["end"] else ""
@@ -136,3 +136,17 @@ def shifts(
         render.Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"])),
         render.Column("source", "Source"),
     ], title=title, row_style=lambda r: "bold red" if r["person"] is None else ("bold" if mark(None, r) else None)))
+
+
+def _shift_rows(d, ids: list[str], person: str | None, a, b):
+    """The JSON rows of ``shifts`` (no gaps) by start, then rotation, made as they are written:
+    one rotation's segments at a time, merged across rotations."""
+    import heapq
+
+    def one(rid):
+        for s in final_schedule(d.rotations[rid], a, b):
+            if person is None or s.person == person:
+                yield s
+
+    for s in heapq.merge(*(one(rid) for rid in ids), key=lambda s: (s.start, s.rotation)):
+        yield {"rotation": s.rotation, "person": s.person, "start": s.start, "end": s.end, "source": s.source}

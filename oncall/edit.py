@@ -520,6 +520,7 @@ def schemas() -> dict[str, dict]:
     missing keys as you type. Times have no ``type``: editors differ in how they hand
     TOML date-times to a JSON Schema validator."""
     from .load import E164, PERSON_ID
+    from .paging.channels import names as channels
 
     time_ = {"description": "A TOML date-time: local (wall time in the zone) or with an offset (exact)."}
     zone = {"type": "string", "description": "An IANA timezone name, e.g. America/New_York."}
@@ -558,7 +559,7 @@ def schemas() -> dict[str, dict]:
             "phone": {"type": "string", "pattern": E164.pattern, "description": "E.164, e.g. +14155550101."},
             "timezone": zone,
             "email": {"type": "string"},
-            "notify": {"type": "array", "minItems": 1, "items": {"enum": ["sms", "voice"]}},
+            "notify": {"type": "array", "minItems": 1, "items": {"enum": list(channels())}},
             "away": {"type": "array", "items": obj(["start", "end"], {
                 "start": time_, "end": time_, "note": {"type": "string"},
             }, "Time off: unreachable in [start, end); a date is midnight in the person's zone.")},

@@ -28,7 +28,6 @@ PEOPLE_FILE = "people.toml"
 ROTATION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PERSON_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-CHANNELS = ("sms", "voice")
 MIN_EVERY = timedelta(minutes=1)
 MAX_EVERY = timedelta(days=366)
 MAX_WAIT = timedelta(hours=24)
@@ -441,10 +440,12 @@ def _people(f: _File, data: dict) -> dict[str, Person] | None:
         tz = ZoneInfo(zone) if zone else ZoneInfo("UTC")
         notify = f.strings(p, path, "notify")
         if notify is not None:
-            bad = [c for c in notify if c not in CHANNELS]
+            from .paging.channels import names as channels
+
+            bad = [c for c in notify if c not in channels()]
             if bad or not notify:
                 what = f"unknown channel {bad[0]!r}" if bad else "must name at least one channel"
-                f.problem(path + ("notify",), f"{what} (use {' and/or '.join(CHANNELS)})")
+                f.problem(path + ("notify",), f"{what} (use {' and/or '.join(channels())})")
                 notify = None
         away = []
         for i, a in enumerate(f.tables(p, path, "away"), 1):

@@ -304,6 +304,8 @@ def contacts(
         ctx.obj = dir
         return
     # --tz is accepted like on every read command (scripts pass it uniformly); nothing here is a time
+    from ..paging import channels
+
     c = use(ctx, dir, tz, json)
     d = c.load()
     pager = make_pager(c.clock) if lookup else None
@@ -326,8 +328,9 @@ def contacts(
                     raise PagingFailed(f"Twilio refused the credentials (error {e.code})") from None
                 row["line_type"] = None
                 row["problem"] = f"lookup failed: {e}"
-            if "sms" in p.notify and row["line_type"] == "landline":
-                row["problem"] = "landline: SMS cannot arrive"
+            texts = [c for c in p.notify if channels.get(c).mobile_only]
+            if texts and row["line_type"] == "landline":
+                row["problem"] = f"landline: {texts[0].upper()} cannot arrive"
         rows.append(row)
     if json:
         print(render.to_json(rows))

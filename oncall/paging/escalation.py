@@ -39,9 +39,11 @@ from ..coverage import unreachable_reason
 from ..errors import PagingFailed
 from ..model import Directory, Person, Step
 from ..schedule import on_call
-from . import BAD_CREDENTIALS, CALL_ENDED, DELIVERY_FAILED, INVALID_NUMBER, SMS_FAILED, SMS_REFUSED, Pager, PagerError
+from . import BAD_CREDENTIALS, INVALID_NUMBER, Pager, PagerError
+from . import channels as registry
+from .channels import ACK, Channel, PageText
+from .channels import FAILED as ENDED
 from .store import PageStore
-from .text import sms_body, twiml
 
 ACKNOWLEDGED, SENT, UNREACHED, DUPLICATE, FAILED = "acknowledged", "sent", "unreached", "duplicate", "failed"
 
@@ -90,8 +92,9 @@ class _Run:
     label: str
     name: str
     message: str
-    paged: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # phone -> (person, first paged)
-    no_sms: set[str] = field(default_factory=set)
+    # (address kind, address) -> (person, first paged): whose answers acknowledge
+    paged: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+    refused: set[tuple[str, str]] = field(default_factory=set)  # (person, channel) the provider refused
     invalid: set[str] = field(default_factory=set)
     tried: int = 0  # sends attempted (not rate-limited)
     accepted: int = 0  # sends Twilio accepted
@@ -155,58 +158,57 @@ class Escalation:
         return UNREACHED, None
 
     def _step(self, run: _Run, rnd: int, i: int, person: Person, deadline: datetime, no_wait: bool,
-              channels) -> bool:
+              names) -> bool:
         """Try the person's channels until the step's deadline; True when ``no_wait`` sent one.
         Raises ``_Acked`` on an acknowledgement."""
-        chans = list(channels or person.notify)
+        chans = list(names or person.notify)
         k = 0
         while k < len(chans):
-            ch = chans[k]
+            name = chans[k]
             k += 1
-            if ch == "sms" and person.id in run.no_sms:
-                self.store.add_attempt(run.page_id, rnd, i, person.id, ch, "skipped", self.now(),
-                                     detail="sms refused earlier in this page")
+            if (person.id, name) in run.refused:
+                self.store.add_attempt(run.page_id, rnd, i, person.id, name, "skipped", self.now(),
+                                       detail=f"{name} refused earlier in this page")
                 continue
-            left = sum(1 for c in chans[k - 1:] if not (c == "sms" and person.id in run.no_sms))
+            left = sum(1 for c in chans[k - 1:] if (person.id, c) not in run.refused)
             share = max(deadline - self.now(), timedelta()) / max(left, 1)
-            result = self._attempt(run, rnd, i, person, ch, self.now() + share, no_wait)
+            chan = registry.get(name)
+            result = self._attempt(run, rnd, i, person, chan, self.now() + share, no_wait)
             if result == "sent":
                 return True
-            if result == "no-sms" and "voice" not in chans[k:]:
-                chans.append("voice")
+            if result == "refused" and chan.fallback and chan.fallback not in chans[k:]:
+                chans.append(chan.fallback)
             if result == "skip-person":
                 return False
         return False
 
-    def _attempt(self, run: _Run, rnd: int, i: int, person: Person, ch: str, until: datetime, no_wait: bool) -> str:
-        """One channel to one person: ``sent`` (no_wait), ``moved-on``, ``no-sms``, ``skip-person``.
-        Raises ``_Acked`` or ``PagingFailed``."""
+    def _attempt(self, run: _Run, rnd: int, i: int, person: Person, chan: Channel, until: datetime,
+                 no_wait: bool) -> str:
+        """One channel to one person: ``sent`` (no_wait), ``moved-on``, ``refused`` (this
+        channel cannot reach them), ``skip-person``. Raises ``_Acked`` or ``PagingFailed``."""
         t = self.now()
-        aid, allowed = self.store.start_attempt(run.page_id, rnd, i, person.id, ch, t, self.policy.limit,
-                                              self.policy.per)
-        event = {"round": rnd, "step": i, "person": person.id, "channel": ch, "until": until}
+        aid, allowed = self.store.start_attempt(run.page_id, rnd, i, person.id, chan.name, t, self.policy.limit,
+                                                self.policy.per)
+        event = {"round": rnd, "step": i, "person": person.id, "channel": chan.name, "until": until}
         if not allowed:
             self.on_status(event | {"status": "rate-limited"})
             return "moved-on"
         run.tried += 1
-        phone = person.phone or ""
+        address = getattr(person, chan.address, None) or ""
+        text = PageText(run.label, run.name, run.page_id, run.message)
         try:
-            if ch == "sms":
-                sent, note = self._retry(lambda: self.pager.send_sms(phone, sms_body(run.label, run.page_id,
-                                                                                      run.message)))
-            else:
-                sent, note = self._retry(lambda: self.pager.call(phone, twiml(run.name, run.page_id, run.message)))
+            sent, note = self._retry(lambda: chan.send(self.pager, address, text))
         except PagerError as e:
-            return self._refused(run, aid, person, ch, e)
+            return self._refused(run, aid, person, chan, e)
         self.store.update_attempt(aid, sent.status, self.now(), sid=sent.sid, detail=note)
         run.accepted += 1
-        run.paged.setdefault(phone, (person.id, t))
+        run.paged.setdefault((chan.address, address), (person.id, t))
         self.on_status(event | {"status": sent.status})
         if no_wait:
             return "sent"
-        return self._wait(run, aid, person, ch, sent.sid, until, event)
+        return self._wait(run, aid, person, chan, sent.sid, until, event)
 
-    def _refused(self, run: _Run, aid: int, person: Person, ch: str, e: PagerError) -> str:
+    def _refused(self, run: _Run, aid: int, person: Person, chan: Channel, e: PagerError) -> str:
         code = e.code
         at = self.now()
         if code == BAD_CREDENTIALS:
@@ -216,21 +218,22 @@ class Escalation:
             run.invalid.add(person.id)
             self.store.update_attempt(aid, "invalid-number", at, error_code=code, detail=str(e))
             return "skip-person"
-        if ch == "sms" and code in SMS_REFUSED:
-            run.no_sms.add(person.id)
-            status = "unsubscribed" if code == 21610 else "not-mobile"
+        status = chan.refusal(code)
+        if status:
+            run.refused.add((person.id, chan.name))
             self.store.update_attempt(aid, status, at, error_code=code, detail=str(e))
-            return "no-sms"
+            return "refused"
         self.store.update_attempt(aid, "error", at, error_code=code, detail=str(e))
         run.error = str(e)
         return "moved-on"
 
-    def _wait(self, run: _Run, aid: int, person: Person, ch: str, sid: str, until: datetime, event: dict) -> str:
+    def _wait(self, run: _Run, aid: int, person: Person, chan: Channel, sid: str, until: datetime,
+              event: dict) -> str:
         status = None
         while True:
             self.sleep(max(0.0, min(self.policy.poll, until - self.now()).total_seconds()))
             try:
-                polled = self.pager.message_status(sid) if ch == "sms" else self.pager.call_status(sid)
+                polled = chan.poll(self.pager, sid)
             except PagerError as e:
                 if e.code == BAD_CREDENTIALS:
                     self.store.update_attempt(aid, "failed", self.now(), error_code=e.code, detail=str(e))
@@ -241,56 +244,47 @@ class Escalation:
                 status = polled
             acker = self._check_acks(run, event)
             if acker:
-                if ch == "voice":
-                    self._end_call(ch, sid, status)
+                self._stop(chan, sid, status)
                 self.store.update_attempt(aid, status.status if status else "sent", self.now())
                 raise _Acked(acker)
             if polled:
                 self.on_status(event | {"status": status.answered_by or status.status})
-                if ch == "voice" and status.answered_by == "human":
-                    self.store.update_attempt(aid, "acknowledged", self.now(), detail="answered by a human")
+                verdict = chan.verdict(status)
+                if verdict == ACK:
+                    self.store.update_attempt(aid, "acknowledged", self.now(), detail=chan.detail(status))
                     raise _Acked(person.id)
-                if self._failed(ch, status):
-                    self._end_call(ch, sid, status)
+                if verdict == ENDED:
+                    self._stop(chan, sid, status)
                     self.store.update_attempt(aid, status.status, self.now(), error_code=status.error_code,
-                                            detail=f"answered by {status.answered_by}" if status.answered_by else "")
+                                              detail=chan.detail(status))
                     return "moved-on"
             if self.now() >= until:
-                if ch == "voice":
-                    self._end_call(ch, sid, status)
+                self._stop(chan, sid, status)
                 last = status.status if status else "unknown"
                 self.store.update_attempt(aid, last, self.now(), detail="no acknowledgement in time")
                 return "moved-on"
 
-    @staticmethod
-    def _failed(ch: str, s) -> bool:
-        if s.error_code in DELIVERY_FAILED:
-            return True
-        if ch == "sms":
-            return s.status in SMS_FAILED
-        return s.status in CALL_ENDED or bool(s.answered_by)
-
-    def _end_call(self, ch: str, sid: str, status) -> None:
-        if ch != "voice" or (status and status.status in CALL_ENDED):
-            return
+    def _stop(self, chan: Channel, sid: str, status) -> None:
         try:
-            self.pager.hang_up(sid)
+            chan.stop(self.pager, sid, status)
         except PagerError:
-            pass  # the call ends by itself; nothing more to do
+            pass  # the attempt ends by itself; nothing more to do
 
     def _check_acks(self, run: _Run, event: dict) -> str | None:
-        """The person whose SMS reply acknowledges the page, if any; the reply is logged."""
-        for phone, (pid, since) in list(run.paged.items()):
-            try:
-                replies = self.pager.replies(phone, since.replace(microsecond=0))
-            except PagerError:
-                continue  # a failed poll is retried at the next tick
-            for r in replies:
-                # Twilio stamps to the second: a stamp in the second the page started, before
-                # it, may be a reply to something else, and no human answers that fast.
-                if r.sent_at >= since and r.body.strip().lower().startswith("ack"):
-                    self.store.add_attempt(run.page_id, event["round"], event["step"], pid, "sms-reply",
-                                         "acknowledged", self.now(), detail=f"replied at {r.sent_at.isoformat()}")
+        """The person whose inbound answer (an SMS ``ack``...) acknowledges the page, if
+        any, on any channel that listens on an address paged so far; it is logged."""
+        listeners = [registry.get(n) for n in registry.names()]
+        for (kind, address), (pid, since) in list(run.paged.items()):
+            for chan in listeners:
+                if chan.address != kind or type(chan).replied is Channel.replied:
+                    continue
+                try:
+                    at = chan.replied(self.pager, address, since)
+                except PagerError:
+                    continue  # a failed poll is retried at the next tick
+                if at is not None:
+                    self.store.add_attempt(run.page_id, event["round"], event["step"], pid, f"{chan.name}-reply",
+                                           "acknowledged", self.now(), detail=f"replied at {at.isoformat()}")
                     return pid
         return None
 

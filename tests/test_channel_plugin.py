@@ -41,12 +41,9 @@ class Pigeon(Channel):
 
 
 @pytest.fixture
-def pigeon(monkeypatch):
-    clock = FakeClock(T0)
-    for name in ("app", "page"):
-        monkeypatch.setattr(importlib.import_module(f"oncall.cli.{name}"), "clock", clock.now)
-    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "sleep", clock.sleep)
-    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "make_pager", lambda: FakePager(clock))
+def pigeon(monkeypatch, use_clock):
+    clock = use_clock(T0)
+    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "make_pager", FakePager)
     bird = channels.register(Pigeon(clock))
     yield bird
     channels.unregister("pigeon")

@@ -61,3 +61,52 @@ def test_escalation_is_typed_against_the_interface():
     from oncall.paging.escalation import Escalation
 
     assert inspect.signature(Escalation).parameters["store"].annotation in ("PageStore", store_module.PageStore)
+
+
+def test_the_state_dir_and_the_store_files_are_private(tmp_path):
+    import os
+    import stat
+
+    s = open_store()
+    s.open_page("ops", "disk full", T0, T0)  # the WAL and SHM exist while the store is open
+    state = tmp_path / "state"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in state.iterdir()}
+    assert stat.S_IMODE(os.stat(state).st_mode) == 0o700
+    assert modes == {"pages.sqlite3": 0o600, "pages.sqlite3-wal": 0o600, "pages.sqlite3-shm": 0o600}
+    s.close()
+
+
+def test_a_store_of_another_schema_is_refused_clearly(tmp_path, cli):
+    import sqlite3
+
+    (tmp_path / "state").mkdir()
+    db = sqlite3.connect(tmp_path / "state" / "pages.sqlite3")
+    db.execute("CREATE TABLE pages (id INTEGER PRIMARY KEY, what TEXT)")
+    db.execute("PRAGMA user_version = 7")
+    db.commit()
+    db.close()
+    r = cli("pages", "--json")
+    assert r.code == 5 and "schema version 7" in r.err and "newer" in r.err and "Traceback" not in r.err
+
+
+def test_a_held_lock_is_reported_then_fails_after_a_bounded_time(tmp_path, monkeypatch):
+    import sqlite3
+    import time
+
+    from oncall.errors import StoreBusy
+    from oncall.paging import sqlite as backend
+
+    open_store().close()
+    holder = sqlite3.connect(tmp_path / "state" / "pages.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr(backend, "NOTICE", 0.1)
+    monkeypatch.setattr(backend, "PATIENCE", 0.5)
+    notes: list[str] = []
+    began = time.monotonic()
+    with pytest.raises(StoreBusy, match="stayed locked"):
+        open_store(on_wait=notes.append)
+    assert time.monotonic() - began < 5
+    assert len(notes) == 1 and "another process holds its lock" in notes[0]
+    holder.execute("ROLLBACK")
+    holder.close()
+

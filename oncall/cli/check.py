@@ -10,6 +10,7 @@ import typer
 
 from .. import render
 from ..coverage import check
+from ..sanitize import terminal_safe
 from ..timeline import format_duration
 from .context import DEFAULT_DIR, DirOpt, FromOpt, JsonOpt, RotArg, ToOpt, TzOpt, days_opt, pick_rotations, use
 from .times import parse_duration_option, parse_range
@@ -112,7 +113,7 @@ def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
     for (rid, kind), items in groups.items():
         for w in items[:SHOWN_PER_KIND]:
             when = f" ({render.when(w['start'], zone)})" if kind not in ("layer-never-covers", "no-valid-phone") else ""
-            out.print(f"[yellow]warning:[/] {rid}: {escape(w['message'])}{when}", highlight=False)
+            out.print(f"[yellow]warning:[/] {rid}: {escape(terminal_safe(w['message']))}{when}", highlight=False)
         if len(items) > SHOWN_PER_KIND:
             out.print(f"[yellow]warning:[/] {rid}: … and {len(items) - SHOWN_PER_KIND} more {kind} "
                       "(--json lists them all)", highlight=False)

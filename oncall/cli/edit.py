@@ -21,6 +21,7 @@ import typer
 from .. import render
 from ..errors import InvalidFiles, NotFound, Refused, UsageError
 from ..model import Directory, Rotation
+from ..sanitize import terminal_safe
 from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, check_person, pick_rotations, use
 from .times import parse_duration_option, parse_time
 
@@ -412,7 +413,7 @@ def _member(ctx: typer.Context, rotation: str, person: str, layer: str | None, e
         raise UsageError(f"{person} is the only member of layer {rot.layers[i].name!r}; end the layer by hand")
     f = Edit.open(Path(d.root) / f"{rotation}.toml")
     at = change_members(f, rot, i, person, add, t)
-    render.console().print(f"{person} {'joins' if add else 'leaves'} {rotation}/{rot.layers[i].name} "
+    render.console().print(f"{person} {'joins' if add else 'leaves'} {rotation}/{terminal_safe(rot.layers[i].name)} "
                            f"at the handoff of {render.when(at, zone)}.")
     # Show (and guard) at least one full turn of the new member list, so the newcomer's
     # first shift is in the printed changes even when a turn is longer than 28 days.

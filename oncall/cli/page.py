@@ -16,6 +16,7 @@ import typer
 from .. import render
 from ..errors import NotFound, PagingFailed, UsageError
 from ..model import Step
+from ..sanitize import terminal_safe
 from ..timeline import format_duration
 from .context import DEFAULT_DIR, Clock, DirOpt, JsonOpt, TzOpt, check_person, pick_rotations, use
 from .times import parse_duration_option
@@ -267,7 +268,7 @@ def pages_show(
     out.print(f"page #{record['id']} {record['rotation'] or '(test)'}: {record['outcome']}"
               + (f" by {record['acknowledged_by']}" if record["acknowledged_by"] else "")
               + f", started {render.when(record['started'], zone)}")
-    out.print(f"message: {record['message']}", markup=False)
+    out.print(f"message: {terminal_safe(record['message'])}", markup=False)
     out.print(_attempts_table(record["attempts"], zone))
 
 

@@ -13,6 +13,7 @@ import typer
 from .. import render
 from ..errors import UsageError
 from ..model import Directory, Segment
+from ..sanitize import terminal_safe
 from ..timeline import MAX_YEAR, MIN_YEAR, Interval, resolve, to_wall
 from .context import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, ToOpt, TzOpt, pick_rotations, use
 from .times import parse_range, parse_time
@@ -272,7 +273,7 @@ def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legen
     for pid, name, sym, col in legend:
         line = Text("  ")
         line.append(f" {sym} ", style=f"black on {col}")
-        line.append(f" {name} ({pid})")
+        line.append(f" {terminal_safe(name)} ({pid})")
         lines.append(line)
     line = Text("  ")
     line.append(f" {GAP} ", style="bold white on red")

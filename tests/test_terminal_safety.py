@@ -4,7 +4,6 @@ escaped, in every table and message line that shows it."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import write_folder
 
 EVIL = "\\u001b[2J\\u001b]0;pwned\\u0007Eve\\u2028forged"

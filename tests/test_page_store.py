@@ -110,3 +110,16 @@ def test_a_held_lock_is_reported_then_fails_after_a_bounded_time(tmp_path, monke
     holder.execute("ROLLBACK")
     holder.close()
 
+
+
+def test_pages_lists_the_newest_50_by_default_and_every_page_with_all(cli):
+    import json
+
+    s = open_store()
+    for i in range(60):
+        s.open_page("ops", f"m{i}", T0 + timedelta(minutes=i), T0)
+    s.close()
+    default = [p["message"] for p in json.loads(cli("pages", "--json").out)]
+    assert default == [f"m{i}" for i in range(10, 60)]
+    assert [p["message"] for p in json.loads(cli("pages", "--json", "--limit", "3").out)] == ["m57", "m58", "m59"]
+    assert len(json.loads(cli("pages", "--json", "--all").out)) == 60

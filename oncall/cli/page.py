@@ -216,10 +216,12 @@ app.add_typer(pages_app, name="pages")
 def pages(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option("--since", help="Only pages from this time (ISO or -1d).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show only the newest N pages.")] = 50,
+    all_: Annotated[bool, typer.Option("--all", help="Show every page (no --limit).")] = False,
     tz: TzOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """List logged pages (newest last)."""
+    """List logged pages (newest last; the newest 50 unless --limit or --all)."""
     if ctx.invoked_subcommand:
         return
     from .times import parse_time
@@ -228,7 +230,7 @@ def pages(
     zone = c.zone
     start = parse_time(since, zone, c.now(), "--since") if since is not None else None
     log = open_store(readonly=True)
-    rows = log.pages(start) if log else []
+    rows = log.pages(start, None if all_ else limit) if log else []
     if json:
         print(render.to_json(rows, c.out_zone))
         return

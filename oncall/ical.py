@@ -8,37 +8,42 @@ same bytes. Choices, each one for a calendar app that misread something else:
   segments ``oncall shifts --json`` prints. Recurring events drift across DST changes
   in some readers.
 * DTSTART/DTEND are the rotation's wall time with its TZID, and the feed carries a
-  VTIMEZONE per zone, generated from the IANA data zoneinfo reads: one STANDARD or
-  DAYLIGHT component per offset change (no RRULE, no RDATE lists), its onset written as
-  the local time *before* the change (RFC 5545 3.6.5), covering whole years around the
-  window. An instant whose wall time occurs twice (or would not exist) is written in UTC
-  instead, as is every instant of a zone that is UTC all along.
+  VTIMEZONE per zone (``oncall.ical_tz``). An instant whose wall time occurs twice (or
+  would not exist) is written in UTC instead, as is every instant of a zone that is UTC
+  all along or has a change too large for a VTIMEZONE every reader holds (Samoa, 2011).
+* No ``X-WR-TIMEZONE``: it only means something for floating times, which a feed never
+  has, and recurring-ical-events moves UTC times into it, misplacing the repeated hour.
 * UID = rotation + the segment's true start (found beyond the window, so a clipped
   segment keeps its UID when the window slides) (+ the person in a person feed), and
   DTSTAMP = that start: refreshed or re-imported feeds update events instead of
   duplicating them.
 * On call does not block a calendar: TRANSP:TRANSPARENT and
   X-MICROSOFT-CDO-BUSYSTATUS:FREE unless ``busy``.
-* Text is escaped (``\\ ; , newline``), control characters other than tab dropped, lines
-  folded at 75 octets without splitting a UTF-8 character, CRLF line ends, UTF-8.
+* Gap events ("NO ONE ON CALL", with ``gaps``) only from the rotation's first handoff:
+  a rotation that has not started yet has no hole to show.
+* Phone numbers are in the descriptions only with ``phones`` (``export --all`` publishes
+  without them unless asked).
+* Each rotation's schedule is computed once per ``Feeds`` and indexed by person, so a
+  folder of every rotation and person feed costs what the rotations' schedules cost.
+  Bytes are made by ``oncall.ical_write`` (``icalendar``).
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from . import ical_tz
 from .coverage import coverage_intervals
-from .model import Directory, Rotation, Segment
-from .schedule import OVERRIDE, final_schedule, gaps
-from .timeline import MIN_YEAR, Interval, intersect, resolve, to_wall
+from .model import Directory, Override, Rotation, Segment
+from .schedule import OVERRIDE, final_schedule, gaps, handoff
+from .timeline import MIN_YEAR, Interval, intersect, to_wall
 
 UTC = timezone.utc
-PRODID = "-//oncall//oncall export//EN"
 # How far beyond the window to look for a clipped segment's true start and for who is next.
 LOOK = timedelta(days=62)
 GAP_TITLE = "NO ONE ON CALL"
@@ -49,16 +54,18 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class Options:
     """``busy``: events block time; ``remind``: a VALARM this long before each start;
     ``gaps``: rotation feeds also get "NO ONE ON CALL" events where nobody is on call
-    inside the rotation's coverage windows (what ``check`` reports as gaps)."""
+    inside the rotation's coverage windows (what ``check`` reports as gaps), from the
+    rotation's first handoff on; ``phones``: descriptions carry the person's phone."""
 
     busy: bool = False
     remind: timedelta | None = None
     gaps: bool = False
+    phones: bool = True
 
 
 @dataclass(frozen=True)
 class _Event:
-    uid: str
+    key: str  # the UID without the person and "@oncall"
     stamp: datetime
     start: datetime
     end: datetime
@@ -70,60 +77,112 @@ class _Event:
     source: str | None
 
 
+@dataclass
+class Feeds:
+    """Every feed of ``rotation_ids`` over ``[start, end)``: each rotation's events made
+    once, person feeds taken from them by index, each event's bytes made once."""
+
+    d: Directory
+    rotation_ids: list[str]
+    start: datetime
+    end: datetime
+    options: Options = Options()
+    _events: dict[str, list[_Event]] = field(init=False)
+    _mine: dict[str, list[_Event]] = field(init=False)
+    _bodies: dict[int, bytes] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._events = {rid: _events(self.d, self.d.rotations[rid], self.start, self.end, self.options)
+                        for rid in self.rotation_ids}
+        self._mine = {}
+        for rid in self.rotation_ids:
+            for e in self._events[rid]:
+                if e.person is not None:
+                    self._mine.setdefault(e.person, []).append(e)
+
+    def rotation(self, rotation_ids: list[str]) -> bytes:
+        """One feed with every segment of these rotations (and their gaps with ``gaps``)."""
+        events = [e for rid in rotation_ids for e in self._events[rid]]
+        names = ", ".join(self.d.rotations[r].name for r in rotation_ids)
+        return self._calendar(f"On call: {names}", events, None)
+
+    def person(self, person: str) -> bytes:
+        """One feed with ``person``'s segments in the rotations; never gaps."""
+        p = self.d.people.get(person)
+        return self._calendar(f"On call: {p.name if p else person}", self._mine.get(person, []), person)
+
+    def _calendar(self, name: str, events: list[_Event], person: str | None) -> bytes:
+        from . import ical_write
+
+        suffix = f"-{person}@oncall" if person else "@oncall"
+        events = sorted(events, key=lambda e: (e.start, e.rotation, e.key + suffix))
+        zones = sorted({e.zone for e in events})
+        utc = {z for z in zones if ical_tz.in_utc(ZoneInfo(z), self.start, self.end)}
+        tzs = [(z, ical_tz.observances(ZoneInfo(z), self.start, self.end)) for z in zones if z not in utc]
+        return ical_write.calendar(name, tzs, [
+            b"BEGIN:VEVENT\r\n" + ical_write.line(f"UID:{e.key}{suffix}") + self._body(e, e.zone in utc)
+            for e in events])
+
+    def _body(self, e: _Event, in_utc: bool) -> bytes:
+        """The event's lines after its UID, the same in the rotation and the person feed."""
+        body = self._bodies.get(id(e))
+        if body is None:
+            body = self._bodies[id(e)] = _vevent_body(e, None if in_utc else ZoneInfo(e.zone), self.options)
+        return body
+
+
 def rotation_feed(d: Directory, rotation_ids: list[str], start: datetime, end: datetime,
                   options: Options = Options()) -> bytes:
     """One feed with every segment of these rotations in ``[start, end)`` (and their gaps
     with ``options.gaps``)."""
-    events: list[_Event] = []
-    for rid in rotation_ids:
-        events += _events(d, d.rotations[rid], start, end, None, options.gaps)
-    names = ", ".join(d.rotations[r].name for r in rotation_ids)
-    zone = d.rotations[rotation_ids[0]].timezone if rotation_ids else "UTC"
-    return _calendar(f"On call: {names}", zone, events, start, end, options)
+    return Feeds(d, rotation_ids, start, end, options).rotation(rotation_ids)
 
 
 def person_feed(d: Directory, person: str, rotation_ids: list[str], start: datetime, end: datetime,
                 options: Options = Options()) -> bytes:
     """One feed with ``person``'s segments in these rotations in ``[start, end)``; gaps are
     never part of a person's feed."""
-    events: list[_Event] = []
-    for rid in rotation_ids:
-        events += _events(d, d.rotations[rid], start, end, person, False)
-    p = d.people.get(person)
-    zone = (p.timezone if p else None) or (d.rotations[rotation_ids[0]].timezone if rotation_ids else "UTC")
-    return _calendar(f"On call: {p.name if p else person}", zone, events, start, end, options)
+    no_gaps = Options(busy=options.busy, remind=options.remind, phones=options.phones)
+    return Feeds(d, rotation_ids, start, end, no_gaps).person(person)
 
 
-def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, person: str | None,
-            with_gaps: bool) -> list[_Event]:
+def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, options: Options) -> list[_Event]:
     segs = final_schedule(rot, start, end)
     wide = final_schedule(rot, start - LOOK, end + LOOK)
     starts = [s.start for s in wide]
+    notes = _Notes(rot.overrides)
     out = []
     for s in segs:
-        if person is not None and s.person != person:
-            continue
         i = bisect.bisect_right(starts, s.start) - 1
         true_start = wide[i].start if i >= 0 and wide[i].end > s.start and wide[i].person == s.person else s.start
         if true_start <= start - LOOK:  # began before the look-back too (a quarterly shift)
             true_start = _segment_start(rot, s.start)
-        stamp = _utc(true_start)
-        uid = f"{rot.id}-{stamp}-{person}@oncall" if person else f"{rot.id}-{stamp}@oncall"
-        out.append(_Event(uid, true_start, s.start, s.end, rot.timezone, _summary(d, s.person, rot),
-                          _describe(d, rot, s, _next(wide, i, s.person)), rot.id, s.person, s.source))
-    if with_gaps:
-        wide_gaps = _holes(rot, wide, start - LOOK, end + LOOK)
-        gap_starts = [g[0] for g in wide_gaps]
-        for a, b in _holes(rot, segs, start, end):
-            j = bisect.bisect_right(gap_starts, a) - 1
-            true_start = wide_gaps[j][0] if j >= 0 and wide_gaps[j][1] > a else a
-            k = bisect.bisect_left(starts, b)
-            nxt = wide[k] if k < len(wide) and wide[k].start == b else None
-            lines = [f"Nobody is on call for {rot.name} ({rot.id})."]
-            if nxt:
-                lines.append(f"Next: {_who(d, nxt.person)} from {_local(b, rot.tz)}")
-            out.append(_Event(f"{rot.id}-gap-{_utc(true_start)}@oncall", true_start, a, b, rot.timezone,
-                              f"{GAP_TITLE} ({rot.name})", "\n".join(lines), rot.id, None, None))
+        note = notes.note(s.start, s.person) if s.source == OVERRIDE else None
+        out.append(_Event(f"{rot.id}-{_utc(true_start)}", true_start, s.start, s.end, rot.timezone,
+                          _summary(d, s.person, rot),
+                          _describe(d, rot, s, note, _next(wide, i, s.person), options.phones),
+                          rot.id, s.person, s.source))
+    if options.gaps:
+        out += _gap_events(d, rot, segs, wide, start, end)
+    return out
+
+
+def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Segment],
+                start: datetime, end: datetime) -> list[_Event]:
+    starts = [s.start for s in wide]
+    wide_gaps = _holes(rot, wide, start - LOOK, end + LOOK)
+    gap_starts = [g[0] for g in wide_gaps]
+    out = []
+    for a, b in _holes(rot, segs, start, end):
+        j = bisect.bisect_right(gap_starts, a) - 1
+        true_start = wide_gaps[j][0] if j >= 0 and wide_gaps[j][1] > a else a
+        k = bisect.bisect_left(starts, b)
+        nxt = wide[k] if k < len(wide) and wide[k].start == b else None
+        lines = [f"Nobody is on call for {rot.name} ({rot.id})."]
+        if nxt:
+            lines.append(f"Next: {_who(d, nxt.person)} from {_local(b, rot.tz)}")
+        out.append(_Event(f"{rot.id}-gap-{_utc(true_start)}", true_start, a, b, rot.timezone,
+                          f"{GAP_TITLE} ({rot.name})", "\n".join(lines), rot.id, None, None))
     return out
 
 
@@ -140,9 +199,43 @@ def _segment_start(rot: Rotation, t: datetime) -> datetime:
         back *= 4
 
 
+def first_handoff(rot: Rotation) -> datetime | None:
+    """The first instant anyone can be on call in ``rot``: its earliest layer start or
+    override; None for a rotation with neither."""
+    firsts = [handoff(layer, 0) for layer in rot.layers] + [o.start for o in rot.overrides]
+    return min(firsts, default=None)
+
+
 def _holes(rot: Rotation, segs: list[Segment], start: datetime, end: datetime) -> list[Interval]:
-    """Where nobody is on call inside the rotation's coverage windows: what ``check`` calls gaps."""
+    """Where nobody is on call inside the rotation's coverage windows (what ``check``
+    calls gaps), from the rotation's first handoff on."""
+    first = first_handoff(rot)
+    if first is None or first >= end:
+        return []
+    start = max(start, first)
     return intersect(gaps(segs, start, end), coverage_intervals(rot, start, end))
+
+
+class _Notes:
+    """The note of the last-written override of a person containing ``t``, asked for
+    ``t`` in non-decreasing order: a sweep with one heap per person (latest written on
+    top, ended ones dropped lazily), so 10,000 overrides cost n log n, not n squared."""
+
+    def __init__(self, overrides: tuple[Override, ...]):
+        self._pending = sorted(((o.start, i, o) for i, o in enumerate(overrides)), key=lambda x: x[:2])
+        self._next = 0
+        self._active: dict[str, list[tuple[int, datetime, str]]] = {}
+
+    def note(self, t: datetime, who: str | None) -> str | None:
+        """The note ("" for none), or None when no override of ``who`` contains ``t``."""
+        while self._next < len(self._pending) and self._pending[self._next][0] <= t:
+            _, i, o = self._pending[self._next]
+            heapq.heappush(self._active.setdefault(o.who, []), (-i, o.end, o.note))
+            self._next += 1
+        heap = self._active.get(who or "", [])
+        while heap and heap[0][1] <= t:
+            heapq.heappop(heap)
+        return heap[0][2] if heap else None
 
 
 def _next(wide: list[Segment], i: int, person: str | None) -> tuple[str | None, datetime] | None:
@@ -170,13 +263,14 @@ def _summary(d: Directory, pid: str | None, rot: Rotation) -> str:
     return f"{p.name if p else pid} on call ({rot.name})"
 
 
-def _describe(d: Directory, rot: Rotation, s: Segment, nxt: tuple[str | None, datetime] | None) -> str:
+def _describe(d: Directory, rot: Rotation, s: Segment, note: str | None,
+              nxt: tuple[str | None, datetime] | None, phones: bool) -> str:
     p = d.people.get(s.person) if s.person else None
-    lines = [f"{_who(d, s.person)} is on call for {rot.name} ({rot.id}).",
-             f"Phone: {p.phone}" if p and p.phone else "Phone: none on file"]
+    lines = [f"{_who(d, s.person)} is on call for {rot.name} ({rot.id})."]
+    if phones:
+        lines.append(f"Phone: {p.phone}" if p and p.phone else "Phone: none on file")
     if s.source == OVERRIDE:
-        notes = [o.note for o in rot.overrides if o.start <= s.start < o.end and o.who == s.person]
-        lines.append(f"Override: {notes[-1]}" if notes and notes[-1] else "Override")
+        lines.append(f"Override: {note}" if note else "Override")
     elif s.source:
         lines.append(f"Layer: {s.source.removeprefix('layer:')}")
     if nxt:
@@ -190,37 +284,21 @@ def _local(t: datetime, tz: ZoneInfo) -> str:
     return f"{_DAYS[w.weekday()]} {w:%Y-%m-%d %H:%M} {w.tzname()}"
 
 
-# --- serialization -------------------------------------------------------------------
+def _vevent_body(e: _Event, tz: ZoneInfo | None, options: Options) -> bytes:
+    from .ical_write import duration, line, text
 
-
-def _calendar(name: str, zone: str, events: list[_Event], start: datetime, end: datetime,
-              options: Options) -> bytes:
-    events = sorted(events, key=lambda e: (e.start, e.rotation, e.uid))
-    zones = sorted({e.zone for e in events})
-    utc_zones = {z for z in zones if _is_utc(ZoneInfo(z), start, end)}
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{_text(name)}", f"NAME:{_text(name)}", f"X-WR-TIMEZONE:{zone}",
-             "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
-    for z in zones:
-        if z not in utc_zones:
-            lines += vtimezone(ZoneInfo(z), start, end)
-    for e in events:
-        tz = None if e.zone in utc_zones else ZoneInfo(e.zone)
-        lines += ["BEGIN:VEVENT", f"UID:{e.uid}", f"DTSTAMP:{_utc(e.stamp)}",
-                  _when("DTSTART", e.start, tz), _when("DTEND", e.end, tz),
-                  f"SUMMARY:{_text(e.summary)}", f"DESCRIPTION:{_text(e.description)}",
-                  "STATUS:CONFIRMED",
-                  "TRANSP:OPAQUE" if options.busy else "TRANSP:TRANSPARENT",
-                  f"X-MICROSOFT-CDO-BUSYSTATUS:{'BUSY' if options.busy else 'FREE'}",
-                  f"X-ONCALL-ROTATION:{_text(e.rotation)}"]
-        if e.person is not None:
-            lines += [f"X-ONCALL-PERSON:{_text(e.person)}", f"X-ONCALL-SOURCE:{_text(e.source or '')}"]
-        if options.remind is not None and e.person is not None:
-            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(e.summary)}",
-                      f"TRIGGER:-{_duration(options.remind)}", "END:VALARM"]
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return b"".join(_fold(line) for line in lines)
+    lines = [f"DTSTAMP:{_utc(e.stamp)}", _when("DTSTART", e.start, tz), _when("DTEND", e.end, tz),
+             f"SUMMARY:{text(e.summary)}", f"DESCRIPTION:{text(e.description)}", "STATUS:CONFIRMED",
+             "TRANSP:OPAQUE" if options.busy else "TRANSP:TRANSPARENT",
+             f"X-MICROSOFT-CDO-BUSYSTATUS:{'BUSY' if options.busy else 'FREE'}",
+             f"X-ONCALL-ROTATION:{text(e.rotation)}"]
+    if e.person is not None:
+        lines += [f"X-ONCALL-PERSON:{text(e.person)}", f"X-ONCALL-SOURCE:{text(e.source or '')}"]
+        if options.remind is not None:
+            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{text(e.summary)}",
+                      f"TRIGGER:{duration(-options.remind)}", "END:VALARM"]
+    lines.append("END:VEVENT")
+    return b"".join(line(x) for x in lines)
 
 
 def _utc(t: datetime) -> str:
@@ -236,129 +314,6 @@ def _when(name: str, t: datetime, tz: ZoneInfo | None) -> str:
     if wall.replace(tzinfo=tz, fold=0).utcoffset() != wall.replace(tzinfo=tz, fold=1).utcoffset():
         return f"{name}:{_utc(t)}"
     return f"{name};TZID={tz.key}:{wall:%Y%m%dT%H%M%S}"
-
-
-def _duration(d: timedelta) -> str:
-    """RFC 5545 DURATION: ``PT15M``, ``P1DT2H``, ``PT0S``."""
-    days, rest = divmod(int(d.total_seconds()), 86400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    time = "".join(f"{n}{u}" for n, u in ((h, "H"), (m, "M"), (s, "S")) if n)
-    out = "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
-    return out if out != "P" else "PT0S"
-
-
-_ESCAPES = {"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"}
-
-
-def _text(value: str) -> str:
-    """RFC 5545 TEXT: escape ``\\ ; , newline``; CRLF and CR are newlines; other control
-    characters (except tab) cannot be written and are dropped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(_ESCAPES.get(c, c) for c in value if c in "\t\n" or not (ord(c) < 32 or ord(c) == 127))
-
-
-def _fold(line: str) -> bytes:
-    """One content line, UTF-8, folded so no physical line passes 75 octets (a fold is
-    CRLF + space) and no character is split, ending in CRLF."""
-    data = line.encode()
-    if len(data) <= 75:
-        return data + b"\r\n"
-    parts: list[bytes] = []
-    cur = bytearray()
-    for ch in line:
-        b = ch.encode()
-        if len(cur) + len(b) > 75:
-            parts.append(bytes(cur))
-            cur = bytearray(b" ")
-        cur += b
-    parts.append(bytes(cur))
-    return b"\r\n".join(parts) + b"\r\n"
-
-
-# --- VTIMEZONE from zoneinfo -----------------------------------------------------------
-
-_STEP = 6 * 3600  # no zone changes offset twice within six hours in the years we export
-
-
-def _state(tz: ZoneInfo, ts: int) -> tuple[timedelta, bool, str]:
-    t = datetime.fromtimestamp(ts, tz)
-    return t.utcoffset() or timedelta(), bool(t.dst()), t.tzname() or ""
-
-
-def _span(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[int, int]:
-    """Whole local years around ``[start, end)``, as UTC timestamps."""
-    first = to_wall(start - timedelta(days=1), tz).year
-    last = to_wall(end + timedelta(days=1), tz).year + 1
-    return (int(resolve(datetime(first, 1, 1), tz).timestamp()),
-            int(resolve(datetime(last, 1, 1), tz).timestamp()))
-
-
-def transitions(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, tuple, tuple]]:
-    """The changes of (offset, dst, abbreviation) in ``[lo, hi)`` (UTC timestamps):
-    ``(instant of the change, state before, state after)``, to the second."""
-    out = []
-    t, state = lo, _state(tz, lo)
-    while t < hi:
-        u = min(t + _STEP, hi)
-        new = _state(tz, u)
-        if new != state:
-            a, b = t, u  # state(a) is the old one, state(b) the new one
-            while b - a > 1:
-                mid = (a + b) // 2
-                if _state(tz, mid) == state:
-                    a = mid
-                else:
-                    b = mid
-            out.append((b, state, new))
-        t, state = u, new
-    return out
-
-
-@lru_cache(maxsize=64)
-def _is_utc(tz: ZoneInfo, start: datetime, end: datetime) -> bool:
-    lo, hi = _span(tz, start, end)
-    return _state(tz, lo)[0] == timedelta() and not transitions(tz, lo, hi)
-
-
-@lru_cache(maxsize=64)
-def vtimezone(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[str, ...]:
-    """A VTIMEZONE for ``tz`` valid over the whole local years around ``[start, end)``:
-    the last change before the first 1 January (or, if none in the year before, the state
-    then), then one component per change, each with its onset as the wall time before the
-    change and no recurrence (every reader agrees on that)."""
-    lo, hi = _span(tz, start, end)
-    changes = transitions(tz, lo - 366 * 86400, hi)
-    earlier = [c for c in changes if c[0] <= lo]
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{tz.key}"]
-    if not earlier:
-        first = _state(tz, lo)
-        lines += _observance(datetime.fromtimestamp(lo, tz).replace(tzinfo=None), first, first)
-    # Start at a real change, not a made-up one with TZOFFSETFROM = TZOFFSETTO: dateutil
-    # derives DST from TZOFFSETTO - TZOFFSETFROM, and a zero there misplaces times after
-    # a later change.
-    for ts, old, new in earlier[-1:] + [c for c in changes if c[0] > lo]:
-        onset = datetime.fromtimestamp(ts, UTC).replace(tzinfo=None) + old[0]
-        lines += _observance(onset, old, new)
-    lines.append("END:VTIMEZONE")
-    return tuple(lines)
-
-
-def _observance(onset: datetime, old: tuple, new: tuple) -> list[str]:
-    kind = "DAYLIGHT" if new[1] else "STANDARD"
-    lines = [f"BEGIN:{kind}", f"DTSTART:{onset:%Y%m%dT%H%M%S}",
-             f"TZOFFSETFROM:{_offset(old[0])}", f"TZOFFSETTO:{_offset(new[0])}"]
-    if new[2]:
-        lines.append(f"TZNAME:{_text(new[2])}")
-    return lines + [f"END:{kind}"]
-
-
-def _offset(d: timedelta) -> str:
-    secs = int(d.total_seconds())
-    sign = "-" if secs < 0 else "+"
-    h, rest = divmod(abs(secs), 3600)
-    m, s = divmod(rest, 60)
-    return f"{sign}{h:02d}{m:02d}" + (f"{s:02d}" if s else "")
 
 
 # --- the publishable folder -----------------------------------------------------------

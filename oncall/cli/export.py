@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +30,8 @@ BusyOpt = Annotated[bool, typer.Option("--busy", help="Shifts show as busy (defa
 RemindOpt = Annotated[str | None, typer.Option("--remind", help="A reminder this long before each shift: 15m, 1h.")]
 TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone of wall times in --from/--to (IANA name).")]
 GapsOpt = Annotated[bool, typer.Option("--gaps", help="Add 'NO ONE ON CALL' events where coverage has a hole.")]
+PhonesOpt = Annotated[bool | None, typer.Option(
+    "--with-phones/--no-phones", help="Phone numbers in the events. Default: with, but without for --all.")]
 
 
 def default_window(now: datetime) -> tuple[datetime, datetime]:
@@ -49,6 +53,7 @@ def export(
     busy: BusyOpt = False,
     remind: RemindOpt = None,
     with_gaps: GapsOpt = False,
+    phones: PhonesOpt = None,
     dir: DirOpt = DEFAULT_DIR,
     tz: TzOpt = None,
 ) -> None:
@@ -63,9 +68,8 @@ def export(
         raise UsageError("--all needs -o DIR, the folder to write")
     if person and with_gaps:
         raise UsageError("--gaps applies to rotation feeds, not to --person")
-    options = ical.Options(busy=busy, gaps=with_gaps)
-    if remind is not None:
-        options = ical.Options(busy=busy, gaps=with_gaps, remind=parse_duration_option(remind, "--remind"))
+    options = ical.Options(busy=busy, gaps=with_gaps, phones=not all_feeds if phones is None else phones,
+                           remind=None if remind is None else parse_duration_option(remind, "--remind"))
     d = c.load(rotations)
     ids = pick_rotations(d, rotations)
     if person:
@@ -97,34 +101,51 @@ def export(
 
 
 def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, options) -> None:
+    """A feed per rotation and per person, and an index.html: each rotation's schedule
+    computed once (``ical.Feeds``), every file written atomically, mode 0644."""
     from .. import ical
 
     feeds = []
+    every = ical.Feeds(d, ids, a, b, options)
     for rid in ids:
         path = f"rotations/{rid}.ics"
-        data = ical.rotation_feed(d, [rid], a, b, options)
-        _write(root / path, data, make_folders=True)
+        _write(root / path, every.rotation([rid]), make_folders=True)
         feeds.append(("Rotations", f"{d.rotations[rid].name} ({rid})", path))
-    person_options = ical.Options(busy=options.busy, remind=options.remind)
     for pid in sorted(d.people):
         path = f"people/{pid}.ics"
-        _write(root / path, ical.person_feed(d, pid, ids, a, b, person_options), make_folders=True)
+        _write(root / path, every.person(pid), make_folders=True)
         feeds.append(("People", f"{d.people[pid].name} ({pid})", path))
     _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), make_folders=True)
     _say(f"wrote {len(feeds)} feeds and index.html to {root}")
 
 
 def _write(path: Path, data: bytes, make_folders: bool = False) -> None:
-    """Atomic: a subscriber never reads half a feed. Only ``--all`` creates folders: a
-    mistyped ``-o`` path fails instead of growing a new directory tree."""
+    """A regular file (or a symlink to one) is replaced atomically, so a subscriber never
+    reads half a feed, and made 0644 whatever it was: feeds are published. A character
+    device or FIFO (``/dev/stdout``, a pipe) is written to as a stream, never replaced.
+    Only ``--all`` creates folders: a mistyped ``-o`` path fails instead of growing a new
+    directory tree."""
     from ..files import write_atomic
 
     try:
         if make_folders:
             path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)  # keeps an existing feed's mode; a new one is 0644: feeds are published
+        if _is_stream(path):
+            with open(path, "wb") as out:  # no O_TRUNC games: a device or pipe has nothing to replace
+                out.write(data)
+            return
+        write_atomic(path, data, mode=0o644)
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` (symlinks followed) is a character device or a FIFO."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
 
 
 def _say(text: str) -> None:

@@ -102,6 +102,13 @@ def coverage_intervals(rotation: Rotation, start: datetime, end: datetime) -> li
     return window_intervals(rotation.coverage, rotation.tz, start, end)
 
 
+def required_gaps(rotation: Rotation, segs: list[Segment], start: datetime, end: datetime) -> list[Interval]:
+    """Where nobody is on call inside ``rotation``'s coverage windows in ``[start, end)``
+    (``segs``: its final schedule there): ``check``'s gaps, the gaps ``shifts`` shows and
+    the holes feeds mark. The one place that rule is written."""
+    return intersect(gaps(segs, start, end), coverage_intervals(rotation, start, end))
+
+
 def unreachable_reason(person: Person | None, t: datetime) -> str | None:
     """Why ``person`` cannot be reached at ``t``, or None if they can."""
     return "unknown-person" if person is None else person.unreachable_at(t)
@@ -257,7 +264,7 @@ def check_rotation(rotation: Rotation, people: dict[str, Person], start: datetim
     report = Report()
     segs = schedule_of(rotation.id)
     cover = coverage_intervals(rotation, start, end)
-    for a, b in intersect(gaps(segs, start, end), cover):
+    for a, b in required_gaps(rotation, segs, start, end):
         report.problems.append(Finding(rotation.id, "gap", a, b))
     parts = _unreachable_parts(segs, people, cover)
     report.problems.extend(_unreachable(rotation, parts))
@@ -444,4 +451,4 @@ def check(directory: Directory, rotations: list[str], start: datetime, end: date
 
 __all__ = ["DEFAULT_MAX_DUTY", "DEFAULT_MIN_REST", "Finding", "OVERRIDE", "Report", "Schedules", "Suggestion",
            "check", "check_rotation", "coverage_intervals", "load_by_person", "on_call_twice", "reachable_time",
-           "stretches", "suggest", "unreachable_reason"]
+           "required_gaps", "stretches", "suggest", "unreachable_reason"]

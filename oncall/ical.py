@@ -38,10 +38,10 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from . import ical_tz
-from .coverage import coverage_intervals
+from .coverage import required_gaps
 from .model import Directory, Override, Rotation, Segment
-from .schedule import OVERRIDE, final_schedule, gaps, handoff
-from .timeline import MIN_YEAR, Interval, intersect, to_wall
+from .schedule import OVERRIDE, final_schedule, handoff
+from .timeline import MIN_YEAR, Interval, to_wall
 
 UTC = timezone.utc
 # How far beyond the window to look for a clipped segment's true start and for who is next.
@@ -213,7 +213,7 @@ def _holes(rot: Rotation, segs: list[Segment], start: datetime, end: datetime) -
     if first is None or first >= end:
         return []
     start = max(start, first)
-    return intersect(gaps(segs, start, end), coverage_intervals(rot, start, end))
+    return required_gaps(rot, segs, start, end)
 
 
 class _Notes:

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..schedule import final_schedule, gaps, on_call
-from ..timeline import format_duration, intersect, window_intervals
+from ..coverage import required_gaps
+from ..schedule import final_schedule, on_call
+from ..timeline import format_duration
 from .context import (
     DEFAULT_DIR,
     DirOpt,
@@ -114,10 +115,8 @@ def shifts(
         rows += [{"rotation": s.rotation, "person": s.person, "start": s.start, "end": s.end, "source": s.source}
                  for s in segs if person is None or s.person == person]
         if person is None:  # gaps that matter: inside the rotation's coverage windows, as check says
-            rot = d.rotations[rid]
-            required = window_intervals(rot.coverage, rot.tz, a, b)
             rows += [{"rotation": rid, "person": None, "start": g0, "end": g1, "source": None}
-                     for g0, g1 in intersect(gaps(segs, a, b), required)]
+                     for g0, g1 in required_gaps(d.rotations[rid], segs, a, b)]
     rows.sort(key=lambda r: (r["start"], r["rotation"]))
 
     def mark(value, row):

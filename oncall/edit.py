@@ -152,7 +152,10 @@ class Edit:
 
     @classmethod
     def open(cls, path: Path) -> Edit:
-        return cls(path, path.read_bytes())
+        from .files import read_regular
+        from .load import MAX_FILE_BYTES
+
+        return cls(path, read_regular(path, MAX_FILE_BYTES))
 
     @classmethod
     def create(cls, path: Path, text: str) -> Edit:

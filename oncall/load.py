@@ -7,6 +7,7 @@ exception escape. Keys are written as paths with 1-based indices for arrays of t
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -16,7 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidFiles, Problem
+from .files import Unreadable, read_regular
 from .model import DEFAULT_NOTIFY, Away, Directory, Layer, Override, Person, Rotation, Step
+from .sanitize import capped, quoted, terminal_safe
 from .timeline import MAX_YEAR, MIN_YEAR, UTC, parse_duration, parse_windows, resolve, to_wall
 
 if sys.version_info >= (3, 11):
@@ -25,9 +28,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PEOPLE_FILE = "people.toml"
+MAX_FILE_BYTES = 32 << 20  # far above any real folder; below what would exhaust memory
 ROTATION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PERSON_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")  # ASCII digits: Twilio gets the number as is
 MIN_EVERY = timedelta(minutes=1)
 MAX_EVERY = timedelta(days=366)
 MAX_WAIT = timedelta(hours=24)
@@ -44,25 +48,48 @@ EXAMPLES = {"timezone": 'timezone = "America/New_York"', "members": 'members = [
             "every": 'every = "1w"', "who": 'who = "alice"', "people": "[people.alice]"}
 
 
+_PART = r'(?:"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[A-Za-z0-9_\-]+)'
+_DOTTED = rf"{_PART}(?:\s*\.\s*{_PART})*"
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    """``a."b.c".d`` -> ``("a", "b.c", "d")``: dots inside quotes are part of the key."""
+    import json
+
+    parts = []
+    for m in re.finditer(_PART, dotted):
+        part = m.group()
+        if part.startswith('"'):
+            try:
+                part = json.loads(part)
+            except ValueError:  # a TOML-only escape (\U0001F600): close enough to place a line
+                part = part[1:-1]
+        elif part.startswith("'"):
+            part = part[1:-1]
+        parts.append(part)
+    return tuple(parts)
+
+
 class _Lines:
     """Finds the line of a key path in TOML text by following table headers.
 
     Good enough for hand-written files (headers, ``key = value``); for anything it cannot
     place (inline tables, multi-line values) it answers with the enclosing table's line.
+    Lines end at ``\n`` only, as in TOML: U+2028, U+2029 or NEL in a comment is not a break.
     """
 
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+    _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
+    _KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
 
     def __init__(self, text: str):
         self.lines: dict[tuple, int] = {}
         self.at: dict[int, tuple] = {}  # line -> the key path written on it
         counts: dict[tuple, int] = {}
         table: tuple = ()
-        for n, line in enumerate(text.splitlines(), 1):
+        for n, line in enumerate(text.split("\n"), 1):
             m = self._HEADER.match(line)
             if m:
-                keys = tuple(k.strip().strip("\"'") for k in m.group(2).split("."))
+                keys = _split_key(m.group(2))
                 if m.group(1) == "[[":
                     counts[keys] = counts.get(keys, 0) + 1
                     table = keys + (counts[keys],)
@@ -73,7 +100,7 @@ class _Lines:
                 continue
             m = self._KEY.match(line)
             if m:
-                keys = tuple(k.strip().strip("\"'") for k in m.group(1).split("."))
+                keys = _split_key(m.group(1))
                 self._note(table + keys, n)
                 self.at[n] = table + keys
 
@@ -90,13 +117,21 @@ class _Lines:
         return None
 
 
+_BARE = re.compile(r"[^\s.\"'\\]+")
+
+
 def _key_text(path: tuple) -> str:
+    """``layer[2].every``; a part with dots, quotes, spaces or controls is written quoted
+    (``people."d.e"``), and a huge one capped, so a key can neither mislead nor flood."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
+            continue
+        shown = capped(part)
+        if not (_BARE.fullmatch(part) and part.isprintable()):
+            shown = '"' + terminal_safe(shown).replace('"', '\\"') + '"'
+        out += ("." if out else "") + shown
     return out
 
 
@@ -161,9 +196,13 @@ class _File:
         name = self.text(data, path, key)
         if name is None:
             return None
+        if name.startswith("right/") and valid_zone(name[6:]):
+            self.problem(path + (key,), f"{quoted(name)} counts leap seconds, which no calendar or phone does"
+                         f" (clocks would be off by them): use {quoted(name[6:])}")
+            return None
         if not valid_zone(name):
             hint = did_you_mean(name, _zone_names(), " (use an IANA name like 'Europe/London')")
-            self.problem(path + (key,), f"unknown timezone {name!r}{hint}")
+            self.problem(path + (key,), f"unknown timezone {quoted(name)}{hint}")
             return None
         return name
 
@@ -177,10 +216,10 @@ class _File:
             self.problem(path + (key,), str(e))
             return None
         if d < low:
-            self.problem(path + (key,), f"{text!r} is too short (at least {_short(low)})")
+            self.problem(path + (key,), f"{quoted(text)} is too short (at least {_short(low)})")
             return None
         if d > high:
-            self.problem(path + (key,), f"{text!r} is too long (at most {_short(high)})")
+            self.problem(path + (key,), f"{quoted(text)} is too long (at most {_short(high)})")
             return None
         return d
 
@@ -238,6 +277,19 @@ def did_you_mean(word: str, choices, otherwise: str = "") -> str:
     return f" (did you mean {close[0]!r}?)" if close else otherwise
 
 
+def shown_id(word: str) -> str:
+    """``word`` quoted for a message about an id: ids are ASCII, so a non-ASCII character
+    (a Cyrillic 'а' that looks like 'a') is written as an escape and named, never shown
+    as a look-alike next to the id it resembles."""
+    if word.isascii():
+        return quoted(word)
+    import unicodedata
+
+    odd = next(c for c in word if not c.isascii())
+    name = unicodedata.name(odd, "an unnamed character")
+    return f"{quoted(word).encode('ascii', 'backslashreplace').decode()}: U+{ord(odd):04X} {name} is not ASCII"
+
+
 def _short(d: timedelta) -> str:
     if d.days and d.days % 7 and d == timedelta(days=d.days):
         return f"{d.days}d"  # "366d" reads better than "52w2d"
@@ -265,7 +317,7 @@ def _zone_names() -> list[str]:
 
 
 def valid_zone(name: str) -> bool:
-    if not name or name.startswith("/") or ".." in name or name in ("localtime", "posixrules"):
+    if not name or name.startswith(("/", "right/")) or ".." in name or name in ("localtime", "posixrules"):
         return False
     try:
         ZoneInfo(name)
@@ -275,9 +327,13 @@ def valid_zone(name: str) -> bool:
 
 
 def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, str] | None:
-    """Bytes -> (data, text), or None with the problem recorded (missing, non-UTF-8, syntax)."""
+    """Bytes -> (data, text), or None with the problem recorded (missing, not a regular
+    file, too big, non-UTF-8, syntax, nesting or integers beyond what Python converts)."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except Unreadable as e:
+        problems.append(Problem(display, None, "", e.reason))
+        return None
     except OSError as e:
         problems.append(Problem(display, None, "", f"cannot read: {e.strerror or e}"))
         return None
@@ -290,23 +346,39 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> tuple[dict, 
         problems.append(Problem(display, line, key, f"not UTF-8 ({bad}); save the file as UTF-8"))
         return None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as e:
-        msg = str(e)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        line = int(m.group(1)) if m else getattr(e, "lineno", None)
-        # (tomli, below 3.11, also sets lineno to one past the last line here)
-        if "(at end of document)" in msg:
-            # The text ran out inside the last statement (an unclosed list or string, or a
-            # duplicate key with no newline after it): point at where that statement began.
-            line = max(_Lines(text).at, default=None)
-        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
-        msg = _SYNTAX_HINTS.get(re.sub(r"^Cannot declare \(.*\) twice$", "Cannot declare twice", msg), msg)
-        lines = text.splitlines()
-        quoted = f" in `{lines[line - 1].strip()}`" if line and line <= len(lines) and lines[line - 1].strip() else ""
-        problems.append(Problem(display, line, _key_at(text, line), f"TOML syntax error: {msg}{quoted}"))
-        return None
-    return data, text
+        line, msg = _syntax(text, str(e))
+    except RecursionError:
+        line, msg = _first(text, r"[\[{](?:\s*[\[{]|\s*\w+\s*=\s*\{){50}"), "values nested too deeply"
+    except ValueError:  # Python converts at most 4300 digits to an int
+        line = _first(text, r"[0-9_]{4300}")
+        digits = re.search(r"[0-9_]{4300,}", text.split("\n")[line - 1]) if line else None
+        msg = f"an integer of {len(digits.group().replace('_', ''))} digits" if digits else "a number too big"
+    problems.append(Problem(display, line, _key_at(text, line), f"TOML syntax error: {msg}"))
+    return None
+
+
+def _first(text: str, pattern: str) -> int | None:
+    """The line where ``pattern`` first matches in ``text``."""
+    m = re.search(pattern, text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _syntax(text: str, msg: str) -> tuple[int | None, str]:
+    """The line and the message, for people, of one of tomllib's syntax errors."""
+    m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    line = int(m.group(1)) if m else None
+    if "(at end of document)" in msg:
+        # The text ran out inside the last statement (an unclosed list or string, or a
+        # duplicate key with no newline after it): point at where that statement began.
+        line = max(_Lines(text).at, default=None)
+    msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
+    msg = _SYNTAX_HINTS.get(re.sub(r"^Cannot declare \(.*\) twice$", "Cannot declare twice", msg), msg)
+    lines = text.split("\n")
+    written = lines[line - 1].strip() if line and line <= len(lines) else ""
+    msg = terminal_safe(capped(msg))
+    return line, f"{msg} in `{terminal_safe(capped(written))}`" if written else msg
 
 
 # tomllib's wording for the most common hand-editing slips, said for people.
@@ -336,7 +408,7 @@ def load_directory(root: Path | str, only: Iterable[str] | None = None) -> Direc
     people_path = root / PEOPLE_FILE
     people: dict[str, Person] | None = None  # None: unreadable, so references cannot be checked
     people_problems: list[Problem] = []
-    if not people_path.exists():
+    if not os.path.lexists(people_path):  # a dangling or looping link is not "missing": say what it is
         why = "missing: every data folder needs a people.toml naming the people its rotations use"
         people_problems.append(Problem(_display(people_path), None, "", why))
     else:
@@ -360,7 +432,7 @@ def load_directory(root: Path | str, only: Iterable[str] | None = None) -> Direc
         display = _display(path)
         if not ROTATION_ID.match(path.stem):
             fixed = "-".join(re.findall(r"[a-z0-9]+", path.stem.lower())) or "my-rotation"
-            why = (f"{path.stem!r} is not a rotation id: use lower-case letters, digits and dashes"
+            why = (f"{quoted(path.stem)} is not a rotation id: use lower-case letters, digits and dashes"
                    f" (e.g. rename it to {fixed}.toml)")
             problems.append(Problem(display, None, "", why))
             continue
@@ -392,7 +464,8 @@ def _concerns(problem: Problem, used: set[str]) -> bool:
     key = problem.key
     if not key.startswith("people."):
         return True
-    return any(key == f"people.{pid}" or key.startswith((f"people.{pid}.", f"people.{pid}[")) for pid in used)
+    heads = (_key_text(("people", pid)) for pid in used)
+    return any(key == head or key.startswith((f"{head}.", f"{head}[")) for head in heads)
 
 
 def _with_validity(people: dict[str, Person]) -> dict[str, Person]:
@@ -424,7 +497,7 @@ def _people(f: _File, data: dict) -> dict[str, Person] | None:
     for pid, p in table.items():
         path = ("people", pid)
         if not PERSON_ID.match(pid):
-            f.problem(path, f"{pid!r} is not a person id: use ASCII letters, digits, '_', '-' and '.'")
+            f.problem(path, f"{quoted(pid)} is not a person id: use ASCII letters, digits, '_', '-' and '.'")
             continue
         if not isinstance(p, dict):
             f.problem(path, f"must be a table ([people.{pid}] with name, phone, ...), not {_describe(p)}")
@@ -433,7 +506,7 @@ def _people(f: _File, data: dict) -> dict[str, Person] | None:
         name = f.text(p, path, "name") or pid
         phone = f.text(p, path, "phone")
         if phone is not None and not E164.match(phone):
-            f.problem(path + ("phone",), f"{phone!r} is not an E.164 number: write '+', the country code"
+            f.problem(path + ("phone",), f"{quoted(phone)} is not an E.164 number: write '+', the country code"
                       " and digits, no spaces (e.g. +14155550101)")
             phone = None
         zone = f.zone(p, path, "timezone")
@@ -444,7 +517,7 @@ def _people(f: _File, data: dict) -> dict[str, Person] | None:
 
             bad = [c for c in notify if c not in channels()]
             if bad or not notify:
-                what = f"unknown channel {bad[0]!r}" if bad else "must name at least one channel"
+                what = f"unknown channel {quoted(bad[0])}" if bad else "must name at least one channel"
                 f.problem(path + ("notify",), f"{what} (use {' and/or '.join(channels())})")
                 notify = None
         away = []
@@ -469,7 +542,7 @@ def _person_ref(f: _File, path: tuple, who: str, people: dict[str, Person] | Non
     if people is None or who in people:
         return True
     hint = did_you_mean(who, people, " (add them to people.toml)")
-    f.problem(path, f"unknown person {who!r}{hint}")
+    f.problem(path, f"unknown person {shown_id(who)}{hint}")
     return False
 
 
@@ -483,15 +556,15 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
 
     layers: list[Layer] = []
     layer_tables = f.tables(data, (), "layer")
-    if not layer_tables and "layer" not in data:
-        f.problem((), "a rotation needs at least one [[layer]]")
+    if not layer_tables and data.get("layer", []) == []:
+        f.problem(("layer",) if "layer" in data else (), "a rotation needs at least one [[layer]]")
     seen_names: set[str] = set()
     for i, t in enumerate(layer_tables, 1):
         path = ("layer", i)
         f.keys(t, path, LAYER_KEYS, ("members", "start", "every"))
         lname = f.text(t, path, "name") or f"layer-{i}"
         if lname in seen_names:
-            f.problem(path + ("name",), f"two layers are named {lname!r}; names must be unique")
+            f.problem(path + ("name",), f"two layers are named {quoted(lname)}; names must be unique")
         seen_names.add(lname)
         members = f.strings(t, path, "members")
         if members is not None and not members:
@@ -533,7 +606,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
         if who is None:
             continue
         if who in ids and people is not None and who in people:
-            f.problem(path + ("who",), f"{who!r} is both a rotation and a person: rename one of them so the "
+            f.problem(path + ("who",), f"{quoted(who)} is both a rotation and a person: rename one of them so the "
                       "step pages whom you mean")
             continue
         if who in ids:
@@ -542,7 +615,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
             kind = "person"
         else:
             hint = did_you_mean(who, sorted(ids | set(people)), " (name a rotation file's id or a person id)")
-            f.problem(path + ("who",), f"{who!r} is neither a rotation nor a person{hint}")
+            f.problem(path + ("who",), f"{quoted(who)} is neither a rotation nor a person{hint}")
             continue
         if wait is not None:
             steps.append(Step(who, kind, wait))

@@ -10,7 +10,7 @@ Three destinations, three rules, one module:
   line and paragraph separators and bidirectional overrides become visible escapes
   (``\\x1b``, ``\\u2028``), so a name cannot clear the screen, forge a second line or
   reorder what the reader sees. One problem is one line.
-* ``capped``: quoted user text in messages, cut to a bound with an ellipsis and the
+* ``capped``, ``quoted``: user text in messages, cut to a bound with an ellipsis and the
   length, so a 10 MB string is never echoed whole.
 
 Pure functions: no I/O, no clock.
@@ -47,3 +47,11 @@ def capped(text: str, limit: int = CAP) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def quoted(text: str, limit: int = CAP) -> str:
+    """``text`` quoted for a message as ``repr`` does (so controls, separators and bidi
+    characters show as escapes), cut to ``limit`` characters with the length said after."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"

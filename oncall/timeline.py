@@ -22,6 +22,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .model import Window
+from .sanitize import quoted
 
 UTC = timezone.utc
 WEEK_MIN = 7 * 24 * 60
@@ -69,7 +70,7 @@ def to_wall(instant: datetime, tz: ZoneInfo) -> datetime:
     return instant.astimezone(tz).replace(tzinfo=None)
 
 
-_DURATION = re.compile(r"(\d+)\s*([wdhms])")
+_DURATION = re.compile(r"([0-9]+)\s*([wdhms])")  # ASCII digits only: "１w" is not a duration
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
@@ -80,17 +81,19 @@ def parse_duration(text: str) -> timedelta:
     """
     s = text.strip().lower().replace(" ", "")
     if not s or _DURATION.sub("", s):
-        raise ValueError(f"{text!r} is not a duration (use e.g. 30m, 8h, 1d, 1w, 1d12h)")
+        raise ValueError(f"{quoted(text)} is not a duration (use e.g. 30m, 8h, 1d, 1w, 1d12h)")
     parts: dict[str, int] = {}
     for number, unit in _DURATION.findall(s):
         key = _UNITS[unit]
         if key in parts:
-            raise ValueError(f"{text!r} names {key} twice")
+            raise ValueError(f"{quoted(text)} names {key} twice")
+        if len(number) > 12:  # beyond any timedelta; int() would refuse past 4300 digits
+            raise ValueError(f"{quoted(text)} is too long")
         parts[key] = int(number)
     try:
         return timedelta(**parts)
     except OverflowError:
-        raise ValueError(f"{text!r} is too long") from None
+        raise ValueError(f"{quoted(text)} is too long") from None
 
 
 def format_duration(d: timedelta) -> str:
@@ -106,7 +109,7 @@ def format_duration(d: timedelta) -> str:
     return "".join(out)
 
 
-_TIME = r"(\d{1,2}):(\d{2})"
+_TIME = r"([0-9]{1,2}):([0-9]{2})"
 _SPAN = re.compile(rf"^(?P<days>[a-z,\- ]+?)?\s*{_TIME}\s*-\s*{_TIME}$")
 _ACROSS = re.compile(rf"^(?P<d1>[a-z]{{3}})\s+{_TIME}\s*-\s*(?P<d2>[a-z]{{3}})\s+{_TIME}$")
 
@@ -114,7 +117,7 @@ _ACROSS = re.compile(rf"^(?P<d1>[a-z]{{3}})\s+{_TIME}\s*-\s*(?P<d2>[a-z]{{3}})\s
 def _minutes(h: str, m: str, text: str) -> int:
     hours, minutes = int(h), int(m)
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
-        raise ValueError(f"{h}:{m} is not a time of day in {text!r}")
+        raise ValueError(f"{h}:{m} is not a time of day in {quoted(text)}")
     return hours * 60 + minutes
 
 
@@ -122,7 +125,7 @@ def _day(name: str, text: str) -> int:
     try:
         return DAYS.index(name)
     except ValueError:
-        raise ValueError(f"{name!r} is not a day (use mon..sun) in {text!r}") from None
+        raise ValueError(f"{quoted(name)} is not a day (use mon..sun) in {quoted(text)}") from None
 
 
 def _days(spec: str, text: str) -> list[int]:
@@ -172,7 +175,7 @@ def parse_window(text: str) -> tuple[Window, ...] | None:
     if re.fullmatch(r"[a-z,\- ]+", s):
         return tuple(Window(d * 1440, d * 1440 + 1440) for d in _days(s, text))
     raise ValueError(
-        f"{text!r} is not a window (use e.g. 'mon-fri 09:00-17:00', 'daily 22:00-06:00', "
+        f"{quoted(text)} is not a window (use e.g. 'mon-fri 09:00-17:00', 'daily 22:00-06:00', "
         "'fri 17:00 - mon 09:00', 'sat-sun', 'always')"
     )
 

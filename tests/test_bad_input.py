@@ -6,6 +6,7 @@ What each folder must produce is in tests/corpus/cases.toml."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -34,13 +35,51 @@ def _pattern(case: str, file: str, line: int, key: str, words: str) -> re.Patter
     return re.compile(rf"^(.*/)?{where}: {what}.*{re.escape(words)}")
 
 
+def _append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+# The hostile part of a corpus folder that does not belong in git, made in a copy.
+MAKE = {
+    "deep-array": lambda d: _append(d / "platform.toml", "only = " + "[" * 3000 + "]" * 3000 + "\n"),
+    "deep-inline-table": lambda d: _append(d / "platform.toml", "only = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n"),
+    "fifo": lambda d: os.mkfifo(d / "platform.toml"),
+    "huge-unclosed-string": lambda d: _append(d / "platform.toml", 'only = "' + "x" * 10_000_000),
+    "huge-member-id": lambda d: _replace(d / "platform.toml", '"alice", "bob"', '"alice", "' + "b" * 10_000_000 + '"'),
+    "huge-key": lambda d: _append(d / "platform.toml", "k" * 200_000 + " = 1\n"),
+}
+
+# What a terminal must never get from a file's text: C0 controls but newline, DEL, C1.
+_RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _folder(case: str, tmp_path: Path) -> Path:
+    make = CASES[case].get("make")
+    if make is None:
+        return CORPUS / case
+    if make == "fifo" and not hasattr(os, "mkfifo"):
+        pytest.skip("FIFOs are POSIX")
+    folder = tmp_path / case
+    shutil.copytree(CORPUS / case, folder)
+    MAKE[make](folder)
+    return folder
+
+
 @pytest.mark.parametrize("case", sorted(c for c in CASES if "import" not in CASES[c]))
-def test_broken_folder_is_refused_with_file_line_and_key(cli, case):
-    r = cli("check", "--dir", str(CORPUS / case), "--from", "2026-06-01T00:00Z")
+def test_broken_folder_is_refused_with_file_line_and_key(cli, case, tmp_path):
+    r = cli("check", "--dir", str(_folder(case, tmp_path)), "--from", "2026-06-01T00:00Z")
     assert "Traceback" not in r.err
-    assert r.code == 3, r.err
+    assert r.code == 3, r.err[:2000]
     assert r.out == ""
     reported = r.err.splitlines()
+    # Quoted text is capped and nothing raw reaches the terminal, whatever the file holds.
+    assert all(len(line) < 1000 for line in reported), [line[:300] for line in reported]
+    assert not _RAW.search(r.err), r.err
     expected = CASES[case]["expect"]
     # One line per problem, in order, nothing more: no cascades of follow-on errors.
     assert len(reported) == len(expected), r.err

@@ -454,6 +454,16 @@ def load_directory(root: Path | str, only: Iterable[str] | None = None) -> Direc
     return Directory(people=_with_validity(people or {}), rotations=rotations, root=str(root))
 
 
+def _backwards(data: dict, first: str, last: str, otherwise: str = "ends before it starts") -> str:
+    """Why ``data[last]`` is not after ``data[first]``. Two different wall times in one
+    clocks-forward gap are the same instant (DESIGN: the instant of the jump): that span
+    is empty, not backwards, and saying "before" would send the reader looking for a typo."""
+    a, b = data.get(first), data.get(last)
+    if isinstance(a, datetime) and isinstance(b, datetime) and a.tzinfo is None and b.tzinfo is None and a < b:
+        return f"is empty: {first} and {last} fall in the gap the clocks skip forward, so they are the same instant"
+    return otherwise
+
+
 def _people_used(r: Rotation) -> set[str]:
     return set(r.members) | {o.who for o in r.overrides} | {s.who for s in r.escalation if s.kind == "person"}
 
@@ -527,7 +537,7 @@ def _people(f: _File, data: dict) -> dict[str, Person] | None:
             start = f.instant(a, apath, "start", tz)
             end = f.instant(a, apath, "end", tz)
             if start and end and end <= start:
-                f.problem(apath + ("end",), "ends before it starts")
+                f.problem(apath + ("end",), _backwards(a, "start", "end"))
             elif start and end:
                 away.append(Away(start, end, f.text(a, apath, "note") or ""))
         people[pid] = Person(
@@ -578,7 +588,8 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
         only, _ = f.windows(t, path, "only") if "only" in t else (None, True)
         until = f.instant(t, path, "until", ltz)
         if start and until and ltz and until <= resolve(start, ltz):
-            f.problem(path + ("until",), f"must be after the layer's start ({start:%Y-%m-%dT%H:%M})")
+            f.problem(path + ("until",), _backwards(t, "start", "until", f"must be after the layer's start"
+                                                    f" ({start:%Y-%m-%dT%H:%M})"))
         since = f.instant(t, path, "from", ltz) if "from" in t else None
         if members and start and every and lzone and len(f.problems) == before:
             layers.append(Layer(lname, tuple(members), start, every, lzone, only, until, since))
@@ -593,7 +604,7 @@ def _rotation(f: _File, data: dict, rid: str, people: dict[str, Person] | None, 
         start = f.instant(t, path, "start", tz)
         end = f.instant(t, path, "end", tz)
         if start and end and end <= start:
-            f.problem(path + ("end",), "ends before it starts")
+            f.problem(path + ("end",), _backwards(t, "start", "end"))
         if who and start and end:
             overrides.append(Override(who, start, end, f.text(t, path, "note") or ""))
 

@@ -52,14 +52,15 @@ class Person(NamedTuple):
         return None
 
     def unreachable_at(self, t: datetime) -> str | None:
-        """Why this person cannot be paged at ``t`` (``away``, ``no-phone``,
-        ``invalid-phone``), or None if they can."""
-        if self.away_at(t):
-            return "away"
+        """Why this person cannot be paged at ``t``, or None if they can. One order in
+        every command and in JSON: ``no-phone``, then ``invalid-phone``, then ``away`` (a
+        phone problem outlasts any time off, and is what the files must fix)."""
         if not self.phone:
             return "no-phone"
         if not self.phone_valid:
             return "invalid-phone"
+        if self.away_at(t):
+            return "away"
         return None
 
 

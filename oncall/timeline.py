@@ -161,7 +161,9 @@ def parse_window(text: str) -> tuple[Window, ...] | None:
     m = _ACROSS.match(s)
     if m:
         d1, d2 = _day(m["d1"], text), _day(m["d2"], text)
-        start = d1 * 1440 + _minutes(m[2], m[3], text)
+        # "sun 24:00" is Monday 00:00: the start is reduced into the week before the ends
+        # are compared, so "sun 24:00 - mon 00:00" is the whole week, as "mon 00:00 - mon 00:00" is.
+        start = (d1 * 1440 + _minutes(m[2], m[3], text)) % WEEK_MIN
         end = d2 * 1440 + _minutes(m[5], m[6], text)
         if end <= start:
             end += WEEK_MIN

@@ -78,6 +78,26 @@ def _range(start: str, to: str, zone: ZoneInfo, now: datetime,
     return a, b
 
 
+def _holding_the_folder_lock(command):
+    """Run an edit command under its folder's lock (``files.folder_lock``), from loading
+    the folder to writing the file: the coverage guard then judges the folder as it is
+    when the write lands, so two edits of different files (an away in people.toml, an
+    override in platform.toml) cannot each pass it and together leave nobody reachable."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from ..files import folder_lock
+
+        root = use(kwargs["ctx"], kwargs.get("dir")).dir
+        if not root.is_dir():  # the loader says what is wrong with it
+            return command(*args, **kwargs)
+        with folder_lock(root):
+            return command(*args, **kwargs)
+
+    return run
+
+
 def _rotation(d: Directory, rid: str) -> Rotation:
     pick_rotations(d, [rid])
     return d.rotations[rid]
@@ -179,6 +199,7 @@ def _rows_table(rows: list[dict], first: render.Column, zone: ZoneInfo, title: s
 
 
 @override_app.command("add")
+@_holding_the_folder_lock
 def override_add(
     ctx: typer.Context,
     rotation: RotReq,
@@ -221,6 +242,7 @@ def override_list(ctx: typer.Context, rotation: RotReq, dir: DirOpt = DEFAULT_DI
 
 
 @override_app.command("remove")
+@_holding_the_folder_lock
 def override_remove(
     ctx: typer.Context,
     rotation: RotReq,
@@ -248,6 +270,7 @@ def override_remove(
 
 
 @app.command(short_help="Trade two people's on-call time in a range.")
+@_holding_the_folder_lock
 def swap(
     ctx: typer.Context,
     rotation: RotReq,
@@ -302,6 +325,7 @@ def _away_entries(d: Directory, pid: str) -> list[dict]:
 
 
 @away_app.command("add")
+@_holding_the_folder_lock
 def away_add(
     ctx: typer.Context,
     person: PersonReq,
@@ -349,6 +373,7 @@ def away_list(
 
 
 @away_app.command("remove")
+@_holding_the_folder_lock
 def away_remove(
     ctx: typer.Context,
     person: PersonReq,
@@ -422,6 +447,7 @@ def _member(ctx: typer.Context, rotation: str, person: str, layer: str | None, e
 
 
 @member_app.command("add")
+@_holding_the_folder_lock
 def member_add(ctx: typer.Context, rotation: RotReq, person: PersonReq, layer: LayerOpt = None,
                effective: EffOpt = None, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None, dry_run: DryOpt = False,
                allow_gaps: GapsOpt = False) -> None:
@@ -430,6 +456,7 @@ def member_add(ctx: typer.Context, rotation: RotReq, person: PersonReq, layer: L
 
 
 @member_app.command("remove")
+@_holding_the_folder_lock
 def member_remove(ctx: typer.Context, rotation: RotReq, person: PersonReq, layer: LayerOpt = None,
                   effective: EffOpt = None, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None, dry_run: DryOpt = False,
                   allow_gaps: GapsOpt = False) -> None:
@@ -441,6 +468,7 @@ def member_remove(ctx: typer.Context, rotation: RotReq, person: PersonReq, layer
 
 
 @new_app.command("rotation")
+@_holding_the_folder_lock
 def new_rotation(
     ctx: typer.Context,
     rid: Annotated[str, typer.Argument(metavar="ID", help="Rotation id: the file name.", show_default=False)],
@@ -482,6 +510,7 @@ def new_rotation(
 
 
 @new_app.command("person")
+@_holding_the_folder_lock
 def new_person(
     ctx: typer.Context,
     pid: Annotated[str, typer.Argument(metavar="ID", help="Person id used in rotation files.", show_default=False)],

@@ -498,18 +498,21 @@ def write_atomic(path: Path, text: str, original: bytes | None, display: str | N
     """Replace ``path`` with ``text`` (``files.write_atomic``: a crash leaves the old file or
     the new one), or refuse if it is no longer ``original`` (None: it must not exist yet).
 
-    The file keeps its mode; a new file gets that of its folder's people.toml. The caller
-    holds the folder's lock (``files.folder_lock``) from reading to here, so the stale-read
-    check only catches writers that are not oncall (an editor, a git pull).
+    The file keeps its mode; a new file gets that of its folder's people.toml. The
+    stale-read check and the rename happen under the folder's lock (``files.folder_lock``;
+    edit commands already hold it from loading the folder, so the check then only catches
+    writers that are not oncall: an editor, a git pull).
     """
+    from .files import folder_lock
     from .files import write_atomic as replace_file
 
     display = display or str(path)
     path = Path(os.path.realpath(path))  # write through a symlink, do not replace it
     like = path if original is not None else path.parent / "people.toml"
     mode = (like.stat().st_mode & 0o7777) if like.exists() else 0o644
-    _unchanged(path, original, display)
-    replace_file(path, text.encode("utf-8"), mode)
+    with folder_lock(path.parent):
+        _unchanged(path, original, display)
+        replace_file(path, text.encode("utf-8"), mode)
 
 
 # ---------------------------------------------------------------- JSON Schemas for editors

@@ -9,7 +9,8 @@
   the new ones, never a mix: a temporary file in the same folder (``.NAME.*.tmp``, which
   the loader ignores), flushed and fsynced, given its mode, renamed over the target,
   then the folder fsynced so the rename itself survives a power cut.
-* ``folder_lock``: one exclusive lock per folder between oncall processes.
+* ``folder_lock``: one exclusive lock per folder between oncall processes, re-entrant
+  within a thread.
 """
 
 from __future__ import annotations
@@ -125,19 +126,35 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+_HELD: dict[tuple[int, str], int] = {}  # (thread, folder) -> depth: the lock is re-entrant per thread
+
+
 @contextlib.contextmanager
 def folder_lock(folder: Path | str) -> Iterator[None]:
     """An exclusive lock on ``folder`` between oncall processes, held for the ``with``
-    block (flock on the folder itself: no lock file to leave behind). Not re-entrant: a
-    process holding it must not take it again. Where flock does not exist, no lock."""
+    block (flock on the folder itself: no lock file to leave behind). Re-entrant in one
+    thread: an edit command holds it from load to write, and the write takes it again.
+    Where flock does not exist, no lock."""
     try:
         import fcntl
     except ImportError:  # Windows
         yield
         return
+    import threading
+
+    key = (threading.get_ident(), os.path.realpath(folder))
+    if key in _HELD:
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        _HELD[key] = 1
         yield
     finally:
+        _HELD.pop(key, None)
         os.close(fd)

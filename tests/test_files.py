@@ -116,3 +116,11 @@ def test_folder_lock_excludes_a_second_holder_until_released(tmp_path):
 def _take(folder, order: list[str]) -> None:
     with folder_lock(folder):
         order.append("second held")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock")
+def test_folder_lock_is_re_entrant_in_one_thread(tmp_path):
+    with folder_lock(tmp_path), folder_lock(tmp_path):
+        pass  # a second flock on a new descriptor would wait for ever here
+    with folder_lock(tmp_path):  # and it was released
+        pass

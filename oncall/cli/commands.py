@@ -23,4 +23,8 @@ COMMANDS = {
     "new": "edit",
     "schema": "edit",
     "import": "importer",
+    "serve": "serve",
+    "incidents": "serve",
+    "ack": "serve",
+    "resolve": "serve",
 }

@@ -1,0 +1,101 @@
+"""Service commands: ``serve``, ``incidents``, ``ack ID``, ``resolve ID``.
+
+Starlette, uvicorn and prometheus-client are imported only inside ``serve``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from .. import render
+from ..errors import NotFound
+from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, use
+
+app = typer.Typer()
+
+
+@app.command(short_help="Alert intake, durable escalation and Twilio callbacks (HTTP service).")
+def serve(
+    ctx: typer.Context,
+    listen: Annotated[str, typer.Option("--listen", help="HOST:PORT to bind.")] = "127.0.0.1:8080",
+    public_url: Annotated[str | None, typer.Option(
+        "--public-url", help="The URL Twilio reaches this service at (callbacks are signed for it).")] = None,
+    tick: Annotated[float, typer.Option("--tick", min=0.05, max=60, help="Seconds between looks for due steps.")]
+    = 1.0,
+    dir: DirOpt = DEFAULT_DIR,
+) -> None:
+    """Serve POST /v1/alertmanager|grafana|alerts/ROTATION, /v1/twilio/*, GET /healthz, /metrics."""
+    from ..load import load_directory
+    from ..serve.runner import serve as run
+
+    c = use(ctx, dir)
+    token = os.environ.get("ONCALL_INTAKE_TOKEN") or None
+    tokens = [t for t in (os.environ.get("TWILIO_AUTH_TOKEN"), os.environ.get("ONCALL_TWILIO_PREVIOUS_AUTH_TOKEN"))
+              if t]
+    # load_directory, not c.load: a long-running service must not gc.freeze every load.
+    run(listen, public_url, lambda rotation: load_directory(c.dir, [rotation]), c.now, tick, token, tokens)
+
+
+@app.command(short_help="Open and recent incidents: state, who was paged.")
+def incidents(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", min=0, max=3650, help="Resolved incidents opened this recently.")]
+    = 7,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Incidents in the store: every open one, and those resolved in the last --days."""
+    from ..serve.store import IncidentStore
+
+    c = use(ctx, None, tz, json)
+    zone = c.zone
+    rows = IncidentStore().incidents(c.now() - timedelta(days=days))
+    if json:
+        print(render.to_json(rows, c.out_zone))
+        return
+    if not rows:
+        render.console().print("No incidents.", markup=False)
+        return
+    render.console().print(render.table(rows, [
+        render.Column("id", "Incident"),
+        render.Column("state", "State"),
+        render.Column("rotation", "Rotation"),
+        render.Column("opened", "Opened", lambda v, r: render.when(v, zone)),
+        render.Column("paged", "Paged", lambda v, r: ", ".join(v) or "—"),
+        render.Column("acknowledged_by", "Acknowledged by", lambda v, r: v or ""),
+        render.Column("next", "Next step", lambda v, r: f"{v['step']} at {render.when(v['due'], zone)}" if v else ""),
+        render.Column("message", "Message"),
+    ], title="Incidents"))
+
+
+def _move(ctx: typer.Context, incident: int, action: str, by: str | None) -> None:
+    from ..serve.store import RESOLVED, IncidentStore
+
+    store = IncidentStore()
+    who = by or os.environ.get("USER") or "cli"
+    was = (store.acknowledge if action == "acknowledged" else store.resolve)(incident, who, use(ctx).now())
+    if was == "missing":
+        raise NotFound(f"no incident {incident} in the store")
+    if was == RESOLVED or (was == action):
+        print(f"incident {incident} is already {was}", file=sys.stderr)
+        return
+    print(f"incident {incident} {action} by {who}; escalation stopped")
+
+
+@app.command(short_help="Acknowledge an incident: its escalation stops.")
+def ack(ctx: typer.Context, incident: Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62)],
+        by: Annotated[str | None, typer.Option("--by", help="Who acknowledges (default: $USER).")] = None) -> None:
+    """Acknowledge incident ID (from `oncall incidents`)."""
+    _move(ctx, incident, "acknowledged", by)
+
+
+@app.command(short_help="Resolve an incident: its escalation stops.")
+def resolve(ctx: typer.Context, incident: Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62)],
+            by: Annotated[str | None, typer.Option("--by", help="Who resolves (default: $USER).")] = None) -> None:
+    """Resolve incident ID (from `oncall incidents`)."""
+    _move(ctx, incident, "resolved", by)

@@ -30,15 +30,15 @@ def serve(
     dir: DirOpt = DEFAULT_DIR,
 ) -> None:
     """Serve POST /v1/alertmanager|grafana|alerts/ROTATION, /v1/twilio/*, GET /healthz, /metrics."""
-    from ..load import load_directory
+    from ..serve.runner import cached_loader
     from ..serve.runner import serve as run
 
     c = use(ctx, dir)
     token = os.environ.get("ONCALL_INTAKE_TOKEN") or None
     tokens = [t for t in (os.environ.get("TWILIO_AUTH_TOKEN"), os.environ.get("ONCALL_TWILIO_PREVIOUS_AUTH_TOKEN"))
               if t]
-    # load_directory, not c.load: a long-running service must not gc.freeze every load.
-    run(listen, public_url, lambda rotation: load_directory(c.dir, [rotation]), c.now, tick, token, tokens)
+    # Not c.load: a long-running service must not gc.freeze every load.
+    run(listen, public_url, cached_loader(c.dir), c.now, tick, token, tokens)
 
 
 @app.command(short_help="Open and recent incidents: state, who was paged.")

@@ -38,6 +38,33 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def cached_loader(root) -> Callable:
+    """``rotation -> Directory``, read again only when a TOML file of the folder changed
+    (by name, size or mtime): edits take effect at the next alert or step, without
+    re-parsing the folder for each of them."""
+    import os
+
+    from ..load import load_directory
+
+    cache: dict[str, tuple[tuple, object]] = {}
+
+    def stamp() -> tuple:
+        with os.scandir(root) as entries:
+            return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries
+                                if e.name.endswith(".toml")))
+
+    def load(rotation: str):
+        key = stamp()
+        hit = cache.get(rotation)
+        if hit is None or hit[0] != key:
+            if len(cache) > 1000:
+                cache.clear()
+            cache[rotation] = hit = (key, load_directory(root, [rotation]))
+        return hit[1]
+
+    return load
+
+
 class Metrics:
     """The service's Prometheus metrics, in their own registry."""
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from ..paging.sqlite import SQLiteStore, _parse, _t
 
 TRIGGERED, ACKNOWLEDGED, RESOLVED = "triggered", "acknowledged", "resolved"
 LEASE = timedelta(seconds=30)
@@ -65,14 +66,6 @@ CREATE TABLE IF NOT EXISTS sms_opt_outs (phone TEXT PRIMARY KEY, since TEXT NOT 
 """
 
 
-def _t(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def _parse(s: str | None) -> datetime | None:
-    return datetime.fromisoformat(s) if s else None
-
-
 @dataclass(frozen=True)
 class Claim:
     """A due timer this process now owns: page ``step`` (0-based) on channel ``chan``.
@@ -87,48 +80,29 @@ class Claim:
     stale: int | None
 
 
-class IncidentStore:
-    def __init__(self, path: Path | None = None):
-        from ..dirs import private_dir, private_file, state_dir
+class IncidentStore(SQLiteStore):
+    """The page store's SQLite file, with the incident tables. One connection shared by
+    the service's threads, serialised by ``lock``."""
 
-        self.path = path or state_dir() / "pages.sqlite3"
-        private_file(private_dir(self.path.parent) / self.path.name)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+    def __init__(self, path: Path | None = None):
+        super().__init__(path)
+        self.db.close()  # reopened for the service's threads; the lock serialises them
+        self.db = sqlite3.connect(self.path, timeout=0.2, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.lock = threading.Lock()
-        self._retry(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
         with self.tx() as db:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
 
-    @staticmethod
-    def _retry(fn, tries: int = 50):
-        for i in range(tries):
-            try:
-                return fn()
-            except sqlite3.OperationalError as e:
-                if "locked" not in str(e) or i == tries - 1:
-                    raise
-                time.sleep(0.05)
-
     @contextmanager
     def tx(self):
-        with self.lock:
-            self._retry(lambda: self.db.execute("BEGIN IMMEDIATE"))
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        with self.lock, self.transaction() as db:
+            yield db
 
     def ping(self) -> None:
         with self.lock:
             self.db.execute("SELECT 1 FROM incidents LIMIT 1").fetchall()
-
-    def close(self) -> None:
-        self.db.close()
 
     # incidents
 

@@ -140,7 +140,7 @@ class Server:
         return self.request("POST", path, urlencode(params).encode(), headers)
 
     def incidents(self) -> list[dict]:
-        from oncall.serve.store import IncidentStore
+        from oncall.serve.sqlite import IncidentStore
 
         store = IncidentStore(self.state / "pages.sqlite3")
         try:
@@ -150,7 +150,7 @@ class Server:
 
     def latest_attempt(self) -> int:
         """The store id of the latest send (what its status callback URL carries)."""
-        from oncall.serve.store import IncidentStore
+        from oncall.serve.sqlite import IncidentStore
 
         store = IncidentStore(self.state / "pages.sqlite3")
         try:

@@ -14,7 +14,7 @@ from oncall.paging.text import MAX_TWIML
 from oncall.serve import intake
 from oncall.serve.engine import Stepper
 from oncall.serve.runner import is_loopback, parse_listen
-from oncall.serve.store import IncidentStore
+from oncall.serve.sqlite import IncidentStore
 from oncall.serve.twilio_hooks import Command, failed_delivery, parse_sms, voice_twiml
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)

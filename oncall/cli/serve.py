@@ -50,7 +50,7 @@ def incidents(
     json: JsonOpt = False,
 ) -> None:
     """Incidents in the store: every open one, and those resolved in the last --days."""
-    from ..serve.store import IncidentStore
+    from ..serve.sqlite import IncidentStore
 
     c = use(ctx, None, tz, json)
     zone = c.zone
@@ -74,7 +74,7 @@ def incidents(
 
 
 def _move(ctx: typer.Context, incident: int, action: str, by: str | None) -> None:
-    from ..serve.store import RESOLVED, IncidentStore
+    from ..serve.sqlite import RESOLVED, IncidentStore
 
     store = IncidentStore()
     who = by or os.environ.get("USER") or "cli"

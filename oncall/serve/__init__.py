@@ -1,6 +1,6 @@
 """``oncall serve``: alert intake, incidents and durable escalation, Twilio callbacks.
 
-Nothing here is imported by any other command except the small store (``store``), which
+Nothing here is imported by any other command except its SQLite store (``sqlite``), which
 ``incidents``/``ack``/``resolve`` read. Starlette, uvicorn and prometheus-client are
 imported only by ``app`` and ``runner``.
 

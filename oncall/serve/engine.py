@@ -15,7 +15,7 @@ from ..coverage import unreachable_reason
 from ..paging import PagerError
 from ..paging.escalation import resolve
 from ..paging.text import sms_body
-from .store import TRIGGERED, Claim, IncidentStore
+from .sqlite import TRIGGERED, Claim, IncidentStore
 from .twilio_hooks import voice_twiml
 
 

@@ -88,7 +88,7 @@ def serve(listen: str, public_url: str | None, load: Callable, now: Callable[[],
 
     from .app import Config, build
     from .engine import Stepper, callback_pager
-    from .store import IncidentStore
+    from .sqlite import IncidentStore
     from .twilio_hooks import Signatures
 
     host, port = parse_listen(listen)

@@ -27,12 +27,12 @@ class Pigeon(Channel):
         self.clock = clock
         self.flights: dict[str, tuple[str, str, datetime]] = {}
 
-    def send(self, pager, to: str, text: PageText) -> Sent:
+    def send(self, pager, to: str, text: PageText, timeout: float | None = None) -> Sent:
         sid = f"PG{len(self.flights) + 1}"
         self.flights[sid] = (to, f"#{text.page_id} {text.label}: {text.message}", self.clock.now())
         return Sent(sid, "flying")
 
-    def poll(self, pager, sid: str) -> Status:
+    def poll(self, pager, sid: str, timeout: float | None = None) -> Status:
         landed = self.clock.now() >= self.flights[sid][2] + timedelta(seconds=30)
         return Status("pecked" if landed else "flying")
 

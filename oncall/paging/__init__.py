@@ -28,22 +28,26 @@ class PagerError(Exception):
 
     ``status`` is the HTTP status (None for a connection error), ``code`` Twilio's error
     code, ``retry_after`` the seconds a Retry-After header asked for. ``local``: refused
-    before any request (our configuration), never worth retrying. The message never
-    contains credentials.
+    before any request (our configuration), never worth retrying. ``unknown``: the outcome
+    is ambiguous, Twilio may have acted (a 2xx answer it does not document, no answer
+    once a send went out): resending could text the person twice, so it is never retried.
+    The message never contains credentials.
     """
 
     def __init__(self, message: str, code: int | None = None, status: int | None = None,
-                 retry_after: float | None = None, local: bool = False):
+                 retry_after: float | None = None, local: bool = False, unknown: bool = False):
         super().__init__(message)
         self.code = code
         self.status = status
         self.retry_after = retry_after
         self.local = local
+        self.unknown = unknown
 
     @property
     def transient(self) -> bool:
-        """Worth retrying: 429, any 5xx, or no HTTP answer at all."""
-        return not self.local and (self.status is None or self.status == 429 or self.status >= 500)
+        """Worth retrying: 429, any 5xx, or no HTTP answer at all, unless Twilio may have acted."""
+        return not self.local and not self.unknown and (self.status is None or self.status == 429
+                                                        or self.status >= 500)
 
 
 @dataclass(frozen=True)
@@ -75,19 +79,20 @@ class Reply:
 
 class Pager(Protocol):
     """What the escalation engine needs from a telephony provider. Every method raises
-    ``PagerError`` when the provider refuses or cannot be reached."""
+    ``PagerError`` when the provider refuses, cannot be reached, or gives no complete
+    answer within ``timeout`` seconds (a total deadline; None: the provider's default)."""
 
-    def send_sms(self, to: str, body: str) -> Sent: ...
+    def send_sms(self, to: str, body: str, timeout: float | None = None) -> Sent: ...
 
-    def call(self, to: str, twiml: str) -> Sent: ...
+    def call(self, to: str, twiml: str, timeout: float | None = None) -> Sent: ...
 
-    def message_status(self, sid: str) -> Status: ...
+    def message_status(self, sid: str, timeout: float | None = None) -> Status: ...
 
-    def call_status(self, sid: str) -> Status: ...
+    def call_status(self, sid: str, timeout: float | None = None) -> Status: ...
 
-    def hang_up(self, sid: str) -> None: ...
+    def hang_up(self, sid: str, timeout: float | None = None) -> None: ...
 
-    def replies(self, phone: str, since: datetime) -> list[Reply]:
+    def replies(self, phone: str, since: datetime, timeout: float | None = None) -> list[Reply]:
         """Inbound SMS from ``phone`` to our number sent at or after ``since``."""
         ...
 

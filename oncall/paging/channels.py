@@ -9,6 +9,10 @@ acknowledgement (``verdict`` returning ``ACK``, or ``replied`` for inbound answe
 the same address), how a provider refusal specific to it reads (``refusal``) and which
 channel to fall back on when it cannot reach the person (``fallback``).
 
+``send``, ``poll``, ``replied`` and ``stop`` take ``timeout``, the seconds the request
+may take in all (the engine computes it from the step's time left; None: the pager's
+default), and pass it to every pager call they make.
+
 The built-in channels (``sms``, ``voice``) live in their own modules and are registered
 the first time the registry is read, so importing this module costs nothing.
 """
@@ -45,11 +49,12 @@ class Channel:
     fallback: str | None = None  # tried when ``refusal`` says this channel cannot reach the person
     mobile_only: bool = False  # ``contacts`` flags a landline on this channel
 
-    def send(self, pager: Pager, to: str, text: PageText) -> Sent:
-        """Send the page to address ``to``; raises ``PagerError``."""
+    def send(self, pager: Pager, to: str, text: PageText, timeout: float | None = None) -> Sent:
+        """Send the page to address ``to``; raises ``PagerError`` (``unknown`` when it may
+        have been sent anyway: the engine never resends it)."""
         raise NotImplementedError
 
-    def poll(self, pager: Pager, sid: str) -> Status:
+    def poll(self, pager: Pager, sid: str, timeout: float | None = None) -> Status:
         """The current state of what ``send`` started; raises ``PagerError``."""
         raise NotImplementedError
 
@@ -62,12 +67,12 @@ class Channel:
         """What the log's ``detail`` says about a final ``status`` (empty by default)."""
         return ""
 
-    def replied(self, pager: Pager, to: str, since: datetime) -> datetime | None:
+    def replied(self, pager: Pager, to: str, since: datetime, timeout: float | None = None) -> datetime | None:
         """When address ``to`` answered with an acknowledgement at or after ``since`` on
         this channel (whatever channel paged it), or None. Raises ``PagerError``."""
         return None
 
-    def stop(self, pager: Pager, sid: str, status: Status | None) -> None:
+    def stop(self, pager: Pager, sid: str, status: Status | None, timeout: float | None = None) -> None:
         """End an attempt still in progress (the step's time is up, or it was acknowledged
         elsewhere); raises ``PagerError``."""
 

@@ -59,6 +59,8 @@ class Policy:
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     backoff_cap: float = 30.0
     retry_after_cap: float = 120.0
+    deadline: float = 10.0  # seconds one request may take at most, in all
+    grace: float = 2.0  # seconds a request may take past its channel's time, and at most past its step's
 
 
 def resolve(directory: Directory, step: Step, at: datetime) -> str | None:
@@ -99,6 +101,8 @@ class _Run:
     tried: int = 0  # sends attempted (not rate-limited)
     accepted: int = 0  # sends Twilio accepted
     error: str | None = None  # the last send that failed for Twilio's or the network's sake
+    unknown: int = 0  # sends whose outcome is unknown (Twilio may have sent them)
+    step_end: datetime | None = None  # when the current step's wait is over
 
 
 class _Acked(Exception):
@@ -152,7 +156,7 @@ class Escalation:
                     return ACKNOWLEDGED, a.person
             if run.tried == tried:
                 break
-        if run.error and not run.accepted:
+        if run.error and not run.accepted and not run.unknown:
             raise PagingFailed(f"nobody could be paged: Twilio refused or could not be reached for every send "
                                f"(last: {run.error}); page {run.page_id} stopped")
         return UNREACHED, None
@@ -162,6 +166,7 @@ class Escalation:
         """Try the person's channels until the step's deadline; True when ``no_wait`` sent one.
         Raises ``_Acked`` on an acknowledgement."""
         chans = list(names or person.notify)
+        run.step_end = deadline
         k = 0
         while k < len(chans):
             name = chans[k]
@@ -197,8 +202,11 @@ class Escalation:
         address = getattr(person, chan.address, None) or ""
         text = PageText(run.label, run.name, run.page_id, run.message)
         try:
-            sent, note = self._retry(lambda: chan.send(self.pager, address, text))
+            sent, note = self._retry(lambda timeout: chan.send(self.pager, address, text, timeout=timeout), run,
+                                     until)
         except PagerError as e:
+            if e.unknown:
+                return self._unknown(run, aid, person, chan, address, t, e, event)
             return self._refused(run, aid, person, chan, e)
         self.store.update_attempt(aid, sent.status, self.now(), sid=sent.sid, detail=note)
         run.accepted += 1
@@ -207,6 +215,26 @@ class Escalation:
         if no_wait:
             return "sent"
         return self._wait(run, aid, person, chan, sent.sid, until, event)
+
+    def _unknown(self, run: _Run, aid: int, person: Person, chan: Channel, address: str, t: datetime,
+                 e: PagerError, event: dict) -> str:
+        """The provider may have sent it: never resent (a second page to the same address),
+        but an answer from that address counts; the next channel follows at once."""
+        self.store.update_attempt(aid, "unknown", self.now(), error_code=e.code,
+                                  detail=f"{e}; it may have been sent, so it is not sent again")
+        run.unknown += 1
+        run.paged.setdefault((chan.address, address), (person.id, t))
+        self.on_status(event | {"status": "unknown"})
+        return "moved-on"
+
+    def _timeout(self, run: _Run, until: datetime) -> float | None:
+        """Seconds the next request may take: what is left of the channel's time, at least
+        ``grace`` (a request at its last moment still gets a fair chance), never more than
+        ``grace`` past the step's end, nor more than ``deadline``. None: no time left at all."""
+        now, p = self.now(), self.policy
+        step_left = ((run.step_end or until) - now).total_seconds() + p.grace
+        left = min(p.deadline, max((until - now).total_seconds(), p.grace), step_left)
+        return left if left >= 0.05 else None
 
     def _refused(self, run: _Run, aid: int, person: Person, chan: Channel, e: PagerError) -> str:
         code = e.code
@@ -233,7 +261,8 @@ class Escalation:
         while True:
             self.sleep(max(0.0, min(self.policy.poll, until - self.now()).total_seconds()))
             try:
-                polled = chan.poll(self.pager, sid)
+                timeout = self._timeout(run, until)
+                polled = chan.poll(self.pager, sid, timeout=timeout) if timeout else None
             except PagerError as e:
                 if e.code == BAD_CREDENTIALS:
                     self.store.update_attempt(aid, "failed", self.now(), error_code=e.code, detail=str(e))
@@ -242,9 +271,9 @@ class Escalation:
                 polled = None  # a failed poll is not a verdict; poll again
             if polled:
                 status = polled
-            acker = self._check_acks(run, event)
+            acker = self._check_acks(run, event, until)
             if acker:
-                self._stop(chan, sid, status)
+                self._stop(run, until, chan, sid, status)
                 self.store.update_attempt(aid, status.status if status else "sent", self.now())
                 raise _Acked(acker)
             if polled:
@@ -254,32 +283,36 @@ class Escalation:
                     self.store.update_attempt(aid, "acknowledged", self.now(), detail=chan.detail(status))
                     raise _Acked(person.id)
                 if verdict == ENDED:
-                    self._stop(chan, sid, status)
+                    self._stop(run, until, chan, sid, status)
                     self.store.update_attempt(aid, status.status, self.now(), error_code=status.error_code,
                                               detail=chan.detail(status))
                     return "moved-on"
             if self.now() >= until:
-                self._stop(chan, sid, status)
+                self._stop(run, until, chan, sid, status)
                 last = status.status if status else "unknown"
                 self.store.update_attempt(aid, last, self.now(), detail="no acknowledgement in time")
                 return "moved-on"
 
-    def _stop(self, chan: Channel, sid: str, status) -> None:
+    def _stop(self, run: _Run, until: datetime, chan: Channel, sid: str, status) -> None:
         try:
-            chan.stop(self.pager, sid, status)
+            chan.stop(self.pager, sid, status, timeout=self._timeout(run, until) or self.policy.grace)
         except PagerError:
             pass  # the attempt ends by itself; nothing more to do
 
-    def _check_acks(self, run: _Run, event: dict) -> str | None:
+    def _check_acks(self, run: _Run, event: dict, until: datetime) -> str | None:
         """The person whose inbound answer (an SMS ``ack``...) acknowledges the page, if
-        any, on any channel that listens on an address paged so far; it is logged."""
+        any, on any channel that listens on an address paged so far; it is logged. Each
+        request is bounded by ``_timeout``; with no time left the next poll looks again."""
         listeners = [registry.get(n) for n in registry.names()]
         for (kind, address), (pid, since) in list(run.paged.items()):
             for chan in listeners:
                 if chan.address != kind or type(chan).replied is Channel.replied:
                     continue
+                timeout = self._timeout(run, until)
+                if timeout is None:
+                    return None
                 try:
-                    at = chan.replied(self.pager, address, since)
+                    at = chan.replied(self.pager, address, since, timeout=timeout)
                 except PagerError:
                     continue  # a failed poll is retried at the next tick
                 if at is not None:
@@ -288,22 +321,38 @@ class Escalation:
                     return pid
         return None
 
-    def _retry(self, send: Callable):
-        """``send()`` with bounded retries of transient faults; returns ``(result, note)``."""
+    def _retry(self, send: Callable[[float], object], run: _Run, until: datetime):
+        """``send(timeout)`` with bounded retries of transient faults; returns ``(result, note)``.
+        A retry that could not start before ``until`` (the channel's time) is not made: no
+        retry outlives its step, whatever Retry-After asks."""
         p = self.policy
         codes: list[str] = []
         for n in range(p.retries + 1):
+            timeout = self._timeout(run, until)
+            if timeout is None:
+                raise PagerError("no time left in this step" + (f" (after retries: {', '.join(codes)})"
+                                                                 if codes else ""), local=True)
             try:
-                return send(), (f"retried after {', '.join(codes)}" if codes else "")
+                return send(timeout), (f"retried after {', '.join(codes)}" if codes else "")
             except PagerError as e:
-                if not e.transient or n == p.retries:
-                    if codes:
-                        e.args = (f"{e.args[0]} (after retries: {', '.join(codes)})",)
+                delay = self._backoff(n, e)
+                late = e.transient and n < p.retries and self.now() + timedelta(seconds=delay) >= until
+                if not e.transient or n == p.retries or late:
+                    notes = [f"after retries: {', '.join(codes)}"] if codes else []
+                    if late:
+                        notes.append("no time left in this step for a retry")
+                    if notes:
+                        e.args = (f"{e.args[0]} ({'; '.join(notes)})",)
                     raise
                 codes.append(str(e.code or e.status or "connection error"))
-                delay = min(p.backoff_cap, p.backoff * 2 ** n)
-                delay = delay / 2 + self.rand() * delay / 2
-                if e.retry_after is not None:
-                    delay = max(delay, min(e.retry_after, p.retry_after_cap))
                 self.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _backoff(self, n: int, e: PagerError) -> float:
+        """Seconds before retry ``n + 1``: exponential with jitter, at least what Retry-After asks."""
+        p = self.policy
+        delay = min(p.backoff_cap, p.backoff * 2 ** n)
+        delay = delay / 2 + self.rand() * delay / 2
+        if e.retry_after is not None:
+            delay = max(delay, min(e.retry_after, p.retry_after_cap))
+        return delay

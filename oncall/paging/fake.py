@@ -92,10 +92,10 @@ class FakePager:
                 f.write(json.dumps({"channel": kind, "to": to, "pid": os.getpid()}) + "\n")
         return Sent(sid, "queued")
 
-    def send_sms(self, to: str, body: str) -> Sent:
+    def send_sms(self, to: str, body: str, timeout: float | None = None) -> Sent:
         return self._send("sms", to, body)
 
-    def call(self, to: str, twiml: str) -> Sent:
+    def call(self, to: str, twiml: str, timeout: float | None = None) -> Sent:
         return self._send("voice", to, twiml)
 
     def _status(self, sid: str, default: str, pending: str) -> Status:
@@ -107,16 +107,16 @@ class FakePager:
         r = s.reaction
         return Status(r.status or default, r.error_code, r.answered_by)
 
-    def message_status(self, sid: str) -> Status:
+    def message_status(self, sid: str, timeout: float | None = None) -> Status:
         return self._status(sid, "delivered", "sent")
 
-    def call_status(self, sid: str) -> Status:
+    def call_status(self, sid: str, timeout: float | None = None) -> Status:
         return self._status(sid, "no-answer", "ringing")
 
-    def hang_up(self, sid: str) -> None:
+    def hang_up(self, sid: str, timeout: float | None = None) -> None:
         self.hung_up.append(sid)
 
-    def replies(self, phone: str, since: datetime) -> list[Reply]:
+    def replies(self, phone: str, since: datetime, timeout: float | None = None) -> list[Reply]:
         now = self.clock.now()
         return [r for r in self.inbound if r.phone == phone and since <= r.sent_at <= now]
 

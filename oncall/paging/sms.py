@@ -16,19 +16,19 @@ class Sms(Channel):
     fallback = "voice"
     mobile_only = True
 
-    def send(self, pager: Pager, to: str, text: PageText) -> Sent:
+    def send(self, pager: Pager, to: str, text: PageText, timeout: float | None = None) -> Sent:
         from .text import sms_body
 
-        return pager.send_sms(to, sms_body(text.label, text.page_id, text.message))
+        return pager.send_sms(to, sms_body(text.label, text.page_id, text.message), timeout=timeout)
 
-    def poll(self, pager: Pager, sid: str) -> Status:
-        return pager.message_status(sid)
+    def poll(self, pager: Pager, sid: str, timeout: float | None = None) -> Status:
+        return pager.message_status(sid, timeout=timeout)
 
     def verdict(self, status: Status) -> str | None:
         return FAILED if status.error_code in DELIVERY_FAILED or status.status in SMS_FAILED else None
 
-    def replied(self, pager: Pager, to: str, since: datetime) -> datetime | None:
-        for r in pager.replies(to, since.replace(microsecond=0)):
+    def replied(self, pager: Pager, to: str, since: datetime, timeout: float | None = None) -> datetime | None:
+        for r in pager.replies(to, since.replace(microsecond=0), timeout=timeout):
             # Twilio stamps to the second: a stamp in the second the page started, before
             # it, may be a reply to something else, and no human answers that fast.
             if r.sent_at >= since and r.body.strip().lower().startswith("ack"):

@@ -10,14 +10,18 @@ URL, e.g. a local mock. No error message built here contains a credential or a U
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..errors import PagingFailed
+from ..sanitize import capped, xml_safe
 from . import PagerError, Reply, Sent, Status
 
-REQUEST_TIMEOUT = 15.0  # seconds per HTTP request
+REQUEST_TIMEOUT = 10.0  # seconds: the total deadline of one HTTP request, unless the caller gives less
+_SID = {"sms": re.compile(r"(SM|MM)[0-9a-fA-F]{32}"), "voice": re.compile(r"CA[0-9a-fA-F]{32}")}
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,68 @@ class Credentials:
         return cls(sid, user, password or "", sender, service)
 
 
+class Undocumented(Exception):
+    """Twilio answered 2xx with a body that is not a JSON object."""
+
+
+class NoAnswer(Exception):
+    """No complete answer within the request's deadline."""
+
+
+def _json_object(text: str) -> str | None:
+    """Why ``text`` is not a JSON object, or None if it is."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        return "JSON nested too deep"
+    except ValueError:
+        return "not JSON"
+    return None if isinstance(value, dict) else f"JSON {type(value).__name__}, not an object"
+
+
+def _within(deadline: float, fn):
+    """``fn()`` run in a daemon thread, abandoned after ``deadline`` seconds (``NoAnswer``)."""
+    import threading
+
+    box: dict = {}
+
+    def work():
+        try:
+            box["result"] = fn()
+        except BaseException as e:  # handed to the caller's thread below
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="twilio-request", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        raise NoAnswer(f"no complete answer within {deadline:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def http_client(base_url: str | None):
-    """A ``TwilioHttpClient`` that remembers the last response's headers (for
-    Retry-After) and, with ``base_url``, rewrites every ``*.twilio.com`` URL onto it."""
+    """A ``TwilioHttpClient`` with a total deadline per request (``deadline`` seconds, not
+    per socket read: a server dribbling a byte at a time cannot hold a page), that remembers
+    the last response's status and headers (for Retry-After), refuses a 2xx answer that is
+    not a JSON object (``Undocumented``) and, with ``base_url``, rewrites every
+    ``*.twilio.com`` URL onto it."""
     from urllib.parse import urlsplit
 
+    from requests import Session
     from twilio.http.http_client import TwilioHttpClient
 
     class Client(TwilioHttpClient):
         def __init__(self):
             super().__init__(timeout=REQUEST_TIMEOUT)
             self.base = base_url.rstrip("/") if base_url else None
+            self.deadline = REQUEST_TIMEOUT
             self.last_headers: dict = {}
+            self.last_status: int | None = None
+            self._untrust()
+
+        def _untrust(self):
             if self.base and self.session is not None:
                 self.session.trust_env = False  # a proxy setting must not catch a local mock
 
@@ -69,10 +123,22 @@ def http_client(base_url: str | None):
             parts = urlsplit(url)
             if self.base and parts.hostname and parts.hostname.endswith(".twilio.com"):
                 url = self.base + parts.path + ("?" + parts.query if parts.query else "")
-            self.last_headers = {}
-            response = super().request(method, url, params=params, data=data, headers=headers, auth=auth,
-                                       timeout=timeout, allow_redirects=allow_redirects)
-            self.last_headers = dict(response.headers or {})
+            self.last_headers, self.last_status = {}, None
+            deadline = self.deadline
+            try:
+                response = _within(deadline, lambda: TwilioHttpClient.request(
+                    self, method, url, params=params, data=data, headers=headers, auth=auth, timeout=deadline,
+                    allow_redirects=allow_redirects))
+            except NoAnswer:
+                # The stuck exchange keeps its connection; later requests get a fresh pool.
+                self.session = Session()
+                self._untrust()
+                raise
+            self.last_headers, self.last_status = dict(response.headers or {}), response.status_code
+            if 200 <= response.status_code < 300:
+                why = _json_object(response.text)
+                if why:
+                    raise Undocumented(f"HTTP {response.status_code} with a body that is {why}")
             return response
 
     return Client()
@@ -86,62 +152,106 @@ class TwilioPager:
         self.http = http_client(base_url)
         self.client = Client(creds.username, creds.password, account_sid=creds.account_sid, http_client=self.http)
 
-    def _do(self, fn):
-        """Run an SDK call; any failure becomes a ``PagerError`` without URLs or secrets."""
-        from requests.exceptions import RequestException
+    def _do(self, fn, timeout: float | None = None, creates: bool = False):
+        """Run an SDK call within ``timeout`` seconds (default ``REQUEST_TIMEOUT``); any failure
+        becomes a ``PagerError`` without URLs or secrets. ``creates``: the call sends a message
+        or places a call, so an answer that may mean Twilio acted (a 2xx it did not document,
+        no answer once the request went out) is ``unknown``, never worth resending."""
+        from requests.exceptions import ConnectionError, ConnectTimeout, RequestException
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
+        self.http.deadline = min(timeout or REQUEST_TIMEOUT, REQUEST_TIMEOUT)
         try:
             return fn()
         except TwilioRestException as e:
-            retry = _seconds(self.http.last_headers.get("Retry-After") or self.http.last_headers.get("retry-after"))
+            headers = self.http.last_headers
+            retry = _seconds(headers.get("Retry-After") or headers.get("retry-after"))
+            code = e.code if isinstance(e.code, int) and not isinstance(e.code, bool) else None
             msg = (e.msg or "").split(": ", 1)[-1] if e.msg else f"HTTP {e.status}"
-            raise PagerError(f"Twilio {e.code or e.status}: {msg}", e.code, e.status, retry) from None
+            raise PagerError(f"Twilio {code or e.status}: {capped(xml_safe(msg))}", code, e.status,
+                             retry) from None
+        except (ConnectTimeout, ConnectionError) as e:
+            if not creates or _never_sent(e):
+                raise PagerError(f"Twilio unreachable: {type(e).__name__}") from None
+            raise PagerError(f"connection lost before Twilio answered ({type(e).__name__})",
+                             unknown=True) from None
+        except NoAnswer as e:
+            raise PagerError(f"Twilio: {e}", unknown=creates) from None
         except RequestException as e:
-            raise PagerError(f"Twilio unreachable: {type(e).__name__}") from None
+            raise PagerError(f"Twilio did not answer properly ({type(e).__name__})", unknown=creates) from None
+        except Undocumented as e:
+            raise PagerError(f"Twilio answered {e}", status=self.http.last_status, unknown=creates) from None
         except TwilioException as e:
             raise PagerError(f"Twilio client error: {type(e).__name__}") from None
-        except ValueError:  # a 2xx answer that is not Twilio's JSON (a proxy's or portal's page)
-            raise PagerError("Twilio answered with something that is not JSON") from None
+        except (AttributeError, TypeError, KeyError, ValueError, RecursionError) as e:
+            # The SDK met a body shape the API does not document (a list of numbers...).
+            raise PagerError(f"Twilio's answer is not what the API documents ({type(e).__name__})",
+                             status=self.http.last_status, unknown=creates) from None
+
+    def _sent(self, channel: str, instance) -> Sent:
+        sid, status = getattr(instance, "sid", None), getattr(instance, "status", None)
+        if not isinstance(sid, str) or not _SID[channel].fullmatch(sid):
+            raise PagerError(f"Twilio answered HTTP {self.http.last_status} without a valid SID",
+                             status=self.http.last_status, unknown=True)
+        return Sent(sid, status if isinstance(status, str) and status else "queued")
 
     def _sender(self) -> dict:
         if self.creds.service:
             return {"messaging_service_sid": self.creds.service}
         return {"from_": self.creds.sender}
 
-    def send_sms(self, to: str, body: str) -> Sent:
-        m = self._do(lambda: self.client.messages.create(to=to, body=body, **self._sender()))
-        return Sent(m.sid, m.status or "queued")
+    def send_sms(self, to: str, body: str, timeout: float | None = None) -> Sent:
+        return self._sent("sms", self._do(lambda: self.client.messages.create(to=to, body=body, **self._sender()),
+                                          timeout, creates=True))
 
-    def call(self, to: str, twiml: str) -> Sent:
+    def call(self, to: str, twiml: str, timeout: float | None = None) -> Sent:
         if not self.creds.sender:
             raise PagerError("calls need TWILIO_FROM (a messaging service cannot place calls)", local=True)
         c = self._do(lambda: self.client.calls.create(to=to, from_=self.creds.sender, twiml=twiml,
-                                                      machine_detection="Enable"))
-        return Sent(c.sid, c.status or "queued")
+                                                      machine_detection="Enable"), timeout, creates=True)
+        return self._sent("voice", c)
 
-    def message_status(self, sid: str) -> Status:
-        m = self._do(lambda: self.client.messages(sid).fetch())
-        return Status(m.status, m.error_code)
+    def message_status(self, sid: str, timeout: float | None = None) -> Status:
+        m = self._do(lambda: self.client.messages(sid).fetch(), timeout)
+        return _status(m.status, m.error_code)
 
-    def call_status(self, sid: str) -> Status:
-        c = self._do(lambda: self.client.calls(sid).fetch())
-        return Status(c.status, None, c.answered_by)
+    def call_status(self, sid: str, timeout: float | None = None) -> Status:
+        c = self._do(lambda: self.client.calls(sid).fetch(), timeout)
+        return _status(c.status, None, c.answered_by)
 
-    def hang_up(self, sid: str) -> None:
-        self._do(lambda: self.client.calls(sid).update(status="completed"))
+    def hang_up(self, sid: str, timeout: float | None = None) -> None:
+        self._do(lambda: self.client.calls(sid).update(status="completed"), timeout)
 
-    def replies(self, phone: str, since: datetime) -> list[Reply]:
+    def replies(self, phone: str, since: datetime, timeout: float | None = None) -> list[Reply]:
+        """Inbound SMS from ``phone``; a record the API does not document is not a reply."""
         filters = {"to": self.creds.sender} if self.creds.sender else {}
         found = self._do(lambda: self.client.messages.list(from_=phone, date_sent_after=since, limit=50,
-                                                           page_size=50, **filters))
-        return [Reply(m.from_, m.body or "", m.date_sent) for m in found
-                if m.direction == "inbound" and m.from_ == phone and m.date_sent is not None]
+                                                           page_size=50, **filters), timeout)
+        return [Reply(m.from_, m.body if isinstance(m.body, str) else "", m.date_sent) for m in found
+                if m.direction == "inbound" and m.from_ == phone and isinstance(m.date_sent, datetime)]
 
     def line_type(self, phone: str) -> str | None:
         n = self._do(lambda: self.client.lookups.v2.phone_numbers(phone).fetch(fields="line_type_intelligence"))
         info = n.line_type_intelligence or {}
-        return info.get("type") if isinstance(info, dict) else None
+        kind = info.get("type") if isinstance(info, dict) else None
+        return kind if isinstance(kind, str) else None
+
+
+def _status(status, error_code, answered_by=None) -> Status:
+    """A polled state, or ``PagerError`` when its fields are not the documented types."""
+    if not isinstance(status, str) or not status or not isinstance(error_code, int | None) \
+            or isinstance(error_code, bool) or not isinstance(answered_by, str | None):
+        raise PagerError("Twilio's status answer is not what the API documents")
+    return Status(status, error_code, answered_by)
+
+
+def _never_sent(e) -> bool:
+    """The connection failed before the request could reach Twilio (refused, no route, DNS)."""
+    from requests.exceptions import ConnectTimeout
+    from urllib3.exceptions import NewConnectionError
+
+    return isinstance(e, ConnectTimeout) or isinstance(getattr(e.args[0] if e.args else None, "reason", None),
+                                                        NewConnectionError)
 
 
 def _seconds(value: str | None) -> float | None:

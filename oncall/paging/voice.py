@@ -12,13 +12,13 @@ from .channels import ACK, FAILED, Channel, PageText, register
 class Voice(Channel):
     name = "voice"
 
-    def send(self, pager: Pager, to: str, text: PageText) -> Sent:
+    def send(self, pager: Pager, to: str, text: PageText, timeout: float | None = None) -> Sent:
         from .text import twiml
 
-        return pager.call(to, twiml(text.name, text.page_id, text.message))
+        return pager.call(to, twiml(text.name, text.page_id, text.message), timeout=timeout)
 
-    def poll(self, pager: Pager, sid: str) -> Status:
-        return pager.call_status(sid)
+    def poll(self, pager: Pager, sid: str, timeout: float | None = None) -> Status:
+        return pager.call_status(sid, timeout=timeout)
 
     def verdict(self, status: Status) -> str | None:
         if status.answered_by == "human":
@@ -31,9 +31,9 @@ class Voice(Channel):
             return "answered by a human"
         return f"answered by {status.answered_by}" if status.answered_by else ""
 
-    def stop(self, pager: Pager, sid: str, status: Status | None) -> None:
+    def stop(self, pager: Pager, sid: str, status: Status | None, timeout: float | None = None) -> None:
         if not (status and status.status in CALL_ENDED):
-            pager.hang_up(sid)
+            pager.hang_up(sid, timeout=timeout)
 
 
 register(Voice())

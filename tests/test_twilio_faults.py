@@ -44,11 +44,10 @@ wait = "{wait}"
 
 
 @pytest.fixture
-def twilio(monkeypatch, tmp_path):
+def twilio(monkeypatch, tmp_path, use_clock):
     """``twilio(script, wait)``: a started fault server, the command pointed at it, and a
     folder whose two steps (alice, then bob) each wait ``wait``. Returns (server, run)
     where ``run()`` pages and returns (exit code, the page's JSON, page seconds)."""
-    import oncall.cli.page as page_cmd
     from oncall.cli import main
 
     servers: list[FaultServer] = []
@@ -62,9 +61,7 @@ def twilio(monkeypatch, tmp_path):
             monkeypatch.setenv(k, v)
 
         def run(capsys_out):
-            clock = DriftClock(T0)
-            monkeypatch.setattr(page_cmd, "clock", clock.now)
-            monkeypatch.setattr(page_cmd, "sleep", clock.sleep)
+            use_clock(DriftClock(T0))
             try:
                 main(["page", "ops", "-m", "db down", "--dir", str(folder), "--json"])
                 code = 0

@@ -24,15 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from faultserver import HANG, Answer, Dribble, FaultServer  # noqa: E402
-
-PEOPLE = """
-[people.alice]
-name = "Alice"
-phone = "+14155550101"
-[people.bob]
-name = "Bob"
-phone = "+12125550102"
-"""
+from test_paging import PEOPLE  # noqa: E402
 
 
 def rotation(wait: float) -> str:

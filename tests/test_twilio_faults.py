@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 from conftest import write_folder
 from faultserver import HANG, Answer, Dribble, DriftClock, FaultServer
-from test_paging import ALICE, PEOPLE
+from test_paging import ALICE, OPS, PEOPLE
 
 from oncall.paging import PagerError
 from oncall.paging.escalation import Policy
@@ -26,21 +26,8 @@ GRACE = Policy().grace
 
 
 def rotation(wait: str) -> str:
-    return f"""
-name = "Ops"
-timezone = "UTC"
-[[layer]]
-name = "weekly"
-members = ["alice"]
-start = 2026-01-05T09:00:00
-every = "1w"
-[[escalation]]
-who = "ops"
-wait = "{wait}"
-[[escalation]]
-who = "bob"
-wait = "{wait}"
-"""
+    """test_paging's ``ops``: alice on call, then bob; both steps wait ``wait``."""
+    return OPS.replace('"5m"', f'"{wait}"').replace('"10m"', f'"{wait}"')
 
 
 @pytest.fixture

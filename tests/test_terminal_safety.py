@@ -52,3 +52,17 @@ def test_names_and_notes_from_files_cannot_drive_the_terminal(cli, tmp_path, nam
     assert not any(ch in r.out for ch in "\x1b\x07\u2028"), r.out
     if name in ("now", "shifts", "report", "timeline", "away-list"):
         assert "\\x1b[2J\\x1b]0;pwned\\x07Eve\\u2028forged" in r.out
+
+
+def test_svg_timeline_of_hostile_names_is_well_formed_xml(cli, tmp_path):
+    """Issue 15 item 2 (SVG): control characters from files never reach the SVG."""
+    import xml.etree.ElementTree as ET
+
+    root = write_folder(tmp_path / "r", {"people.toml": PEOPLE, "ops.toml": ROT})
+    svg = tmp_path / "t.svg"
+    r = cli("timeline", "--from", "2026-03-02T00:00Z", "--days", "2", "--svg", str(svg), "--dir", str(root),
+            "--tz", "UTC")
+    assert r.code == 0, r.err
+    text = svg.read_text(encoding="utf-8")
+    ET.fromstring(text)
+    assert not any(ch in text for ch in "\x1b\x07\u2028")

@@ -10,12 +10,12 @@ import pytest
 from conftest import write_folder
 
 from oncall.load import load_directory
-from oncall.paging.text import MAX_TWIML
+from oncall.paging.text import MAX_TWIML, twiml
 from oncall.serve import intake
 from oncall.serve.engine import Stepper
 from oncall.serve.runner import is_loopback, parse_listen
 from oncall.serve.sqlite import IncidentStore
-from oncall.serve.twilio_hooks import Command, failed_delivery, parse_sms, voice_twiml
+from oncall.serve.twilio_hooks import Command, failed_delivery, parse_sms
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -63,7 +63,7 @@ def test_failed_deliveries_and_machines_are_not_reached():
 
 
 def test_voice_twiml_gathers_one_digit_is_well_formed_and_fits():
-    doc = voice_twiml("Platform & Co", 42, "\x1b[1mdisk <full>\x00" + "é&" * 5000, "https://x/v1/twilio/voice?a=1&b=2")
+    doc = twiml("Platform & Co", 42, "\x1b[1mdisk <full>\x00" + "é&" * 5000, gather="https://x/v1/twilio/voice?a=1&b=2")
     assert len(doc) <= MAX_TWIML
     gather = xml.dom.minidom.parseString(doc).getElementsByTagName("Gather")[0]
     assert gather.getAttribute("numDigits") == "1" and gather.getAttribute("action").endswith("a=1&b=2")

@@ -8,7 +8,7 @@ two septets. Bodies are trimmed to at most ``MAX_SEGMENTS`` segments.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from ..sanitize import xml_safe
 
@@ -64,15 +64,22 @@ def sms_body(rotation: str, page_id: int | str, message: str) -> str:
 MAX_TWIML = 4000  # Twilio's limit for inline TwiML (the Calls API's ``Twiml`` parameter)
 
 
-def twiml(rotation_name: str, page_id: int | str, message: str) -> str:
+def twiml(rotation_name: str, page_id: int | str, message: str, gather: str | None = None) -> str:
     """A call that reads the page twice; every text is made ``xml_safe`` (ANSI colour and
-    characters XML 1.0 forbids removed) and XML-escaped. A message too long for
-    Twilio's ``MAX_TWIML`` characters is cut (at a character, never inside an escape) and
-    ends with "..."."""
+    characters XML 1.0 forbids removed) and XML-escaped. With ``gather`` (a callback URL,
+    as ``oncall serve`` gives), both readings sit inside a ``<Gather>`` of one digit that
+    Twilio posts there: 1 acknowledges, 9 escalates now. A message too long for Twilio's
+    ``MAX_TWIML`` characters is cut (at a character, never inside an escape) and ends
+    with "..."."""
+    keys = "<Say>Press 1 to acknowledge. Press 9 to escalate now.</Say>" if gather else ""
+
     def build(text: str) -> str:
         say = escape(f"Page {page_id} from on-call rotation {rotation_name}. {text}", {'"': "&quot;"})
-        return (f"<Response><Say>{say}</Say><Pause length=\"1\"/><Say>Again. {say}</Say>"
-                "<Say>Goodbye.</Say></Response>")
+        body = f"<Say>{say}</Say>{keys}<Pause length=\"1\"/><Say>Again. {say}</Say>{keys}"
+        if gather:
+            body = (f"<Gather numDigits=\"1\" timeout=\"8\" action={quoteattr(gather)} method=\"POST\">"
+                    f"{body}</Gather>")
+        return f"<Response>{body}<Say>Goodbye.</Say></Response>"
 
     rotation_name, message = xml_safe(rotation_name), xml_safe(message)
     doc = build(message)

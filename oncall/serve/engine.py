@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from ..coverage import unreachable_reason
 from ..paging import PagerError
 from ..paging.escalation import resolve
-from ..paging.text import sms_body
+from ..paging.text import sms_body, twiml
 from .sqlite import TRIGGERED, Claim, IncidentStore
-from .twilio_hooks import voice_twiml
 
 
 def callback_pager(public_url: str):
@@ -100,8 +99,8 @@ class Stepper:
         if channel == "sms":
             content = sms_body(inc["rotation"], inc["id"], inc["message"])
         else:
-            content = voice_twiml(name, inc["id"], inc["message"],
-                                  f"{base}/voice?incident={inc['id']}&attempt={claim.attempt_id}")
+            content = twiml(name, inc["id"], inc["message"],
+                            gather=f"{base}/voice?incident={inc['id']}&attempt={claim.attempt_id}")
         record = {"person": person.id, "phone": person.phone, "channel": channel}
         try:
             sid, status = self.pager.send_with_callback(channel, person.phone, content, callback)

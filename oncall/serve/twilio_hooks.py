@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
-from ..paging.text import MAX_TWIML
 from ..sanitize import xml_safe
 
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
@@ -71,20 +70,3 @@ def message_twiml(text: str | None) -> str:
 
 def say_twiml(text: str) -> str:
     return f"<Response><Say>{escape(xml_safe(text))}</Say></Response>"
-
-
-def voice_twiml(rotation_name: str, incident_id: int, message: str, action_url: str) -> str:
-    """The call: reads the page inside a ``<Gather>`` of one digit (1 acknowledges, 9
-    escalates now), twice, then hangs up. Cut to fit ``MAX_TWIML``."""
-    def build(text: str) -> str:
-        say = escape(xml_safe(f"Incident {incident_id} for {rotation_name}. {text}"))
-        keys = "Press 1 to acknowledge. Press 9 to escalate now."
-        return (f"<Response><Gather numDigits=\"1\" timeout=\"8\" action={quoteattr(action_url)} method=\"POST\">"
-                f"<Say>{say}</Say><Say>{keys}</Say><Pause length=\"1\"/><Say>{say}</Say><Say>{keys}</Say>"
-                "</Gather><Say>Goodbye.</Say></Response>")
-
-    doc = build(message)
-    while len(doc) > MAX_TWIML and message:
-        message = message[: len(message) * 3 // 4].rstrip()
-        doc = build(message + "...")
-    return doc

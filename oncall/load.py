@@ -443,7 +443,7 @@ def load_directory(root: Path | str, only: Iterable[str] | None = None) -> Direc
                 rotations[rot.id] = rot
                 if only is not None:
                     wanted.extend(step.who for step in rot.escalation if step.kind == "rotation")
-    if only is not None:
+    if only is not None and people is not None:  # an unreadable people.toml stops every command
         used = {pid for r in rotations.values() for pid in _people_used(r)}
         people_problems = [p for p in people_problems if _concerns(p, used)]
     problems = people_problems + problems

@@ -46,3 +46,16 @@ def test_check_and_unscoped_commands_stay_strict(cli, tmp_path):
         r = cli(*args, "--dir", str(folder), "--at" if args == ["now"] else "--from", "2027-01-05T12:00Z")
         assert r.code == 3, args
         assert "support.toml" in r.err and "people.lena.phone" in r.err
+
+
+def test_a_people_file_that_cannot_be_parsed_stops_even_a_scoped_command(cli, tmp_path):
+    """A syntax error inside another person's table still leaves no people at all: the
+    scoped command must say so (exit 3), not crash looking up its own on-call person."""
+    folder = tmp_path / "r"
+    shutil.copytree(BUNDLED, folder)
+    people = folder / "people.toml"
+    people.write_text(people.read_text() + '\n[people.zed]\nname = "Zed\x1b"\n')
+    for args in (["now", "sre", "--at", "2027-01-05T12:00Z"], ["page", "sre", "-m", "x", "--dry-run"]):
+        r = cli(*args, "--dir", str(folder))
+        assert r.code == 3, (args, r.err)
+        assert "people.toml" in r.err and "TOML syntax error" in r.err and "Traceback" not in r.err

@@ -26,8 +26,9 @@ from datetime import datetime, timedelta
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
-from .coverage import Schedules, clip, coverage_intervals, stretches
+from .coverage import Schedules, clip, coverage_intervals
 from .model import Directory, Segment
+from .schedule import stretches
 from .timeline import Interval, merge, parse_window, total, window_intervals
 
 NIGHT = parse_window("daily 22:00-06:00")

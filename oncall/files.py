@@ -11,6 +11,7 @@
   then the folder fsynced so the rename itself survives a power cut.
 * ``folder_lock``: one exclusive lock per folder between oncall processes, re-entrant
   within a thread.
+* ``shown_path``: how messages name a file (relative to the working folder if below it).
 """
 
 from __future__ import annotations
@@ -158,3 +159,11 @@ def folder_lock(folder: Path | str) -> Iterator[None]:
     finally:
         _HELD.pop(key, None)
         os.close(fd)
+
+
+def shown_path(path: Path) -> str:
+    """How messages name ``path``: relative to the working folder when it is below it."""
+    try:
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

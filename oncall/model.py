@@ -45,6 +45,18 @@ class Person(NamedTuple):
             return self.phone_ok
         return bool(self.phone) and valid_number(self.phone)
 
+    @property
+    def phone_problem(self) -> str | None:
+        """``no-phone`` or ``invalid-phone`` if this person can never be paged, else None:
+        the one place that rule is written."""
+        if not self.phone:
+            return "no-phone"
+        return None if self.phone_valid else "invalid-phone"
+
+    def away_within(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+        """This person's time off inside ``[a, b)``, clipped to it, in file order."""
+        return [(max(a, x.start), min(b, x.end)) for x in self.away if x.start < b and x.end > a]
+
     def away_at(self, t: datetime) -> Away | None:
         for a in self.away:
             if a.start <= t < a.end:
@@ -55,13 +67,7 @@ class Person(NamedTuple):
         """Why this person cannot be paged at ``t``, or None if they can. One order in
         every command and in JSON: ``no-phone``, then ``invalid-phone``, then ``away`` (a
         phone problem outlasts any time off, and is what the files must fix)."""
-        if not self.phone:
-            return "no-phone"
-        if not self.phone_valid:
-            return "invalid-phone"
-        if self.away_at(t):
-            return "away"
-        return None
+        return self.phone_problem or ("away" if self.away_at(t) else None)
 
 
 @cache

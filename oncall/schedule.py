@@ -207,3 +207,17 @@ def _stretch(rid: str, segs: list[Segment], at: datetime, lo: datetime, hi: date
     nxt = segs[b + 1] if b + 1 < len(segs) else None
     return OnCall(rid, at, person, start, end, current.source,
                   nxt.person if nxt else None, nxt.start if nxt else None)
+
+
+def stretches(segs: list[Segment]) -> list[tuple[str, datetime, datetime]]:
+    """Consecutive segments of one person joined: ``(person, start, end)``, gaps left out."""
+    out: list[tuple[str, datetime, datetime]] = []
+    for s in segs:
+        if s.person is None:
+            continue
+        if out and out[-1][0] == s.person and out[-1][2] == s.start:
+            out[-1] = (s.person, out[-1][1], s.end)
+        else:
+            out.append((s.person, s.start, s.end))
+    return out
+

@@ -112,7 +112,8 @@ def test_now_builds_only_its_own_command():
     r = subprocess.run([sys.executable, "-c", code, D], cwd=ROOT, capture_output=True, text=True, timeout=60)
     loaded = eval(r.stdout.strip().splitlines()[-1])
     assert "oncall.cli.read" in loaded
-    assert not {"oncall.cli.check", "oncall.cli.edit", "oncall.cli.export", "oncall.cli.page",
+    assert not {"oncall.cli.check", "oncall.cli.edit", "oncall.cli.overrides", "oncall.cli.away",
+                "oncall.cli.members", "oncall.cli.new", "oncall.cli.export", "oncall.cli.page",
                 "oncall.cli.report"} & set(loaded)
 
 

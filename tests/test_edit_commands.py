@@ -355,8 +355,8 @@ def test_printed_schema_is_the_file_in_the_repo(cli, kind):
 def test_schemas_accept_the_bundled_and_fixture_files():
     """A small structural check (no validator dependency): every key the files use is
     declared, and every required key is present."""
-    from oncall.edit import schemas
-    from oncall.load import tomllib
+    from oncall.schemas import schemas
+    from oncall.toml_text import tomllib
 
     def check(data, schema):
         if schema.get("type") == "object" or "properties" in schema:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import BUNDLED, ROOT
 
-from oncall.edit import Edit, split_blocks, write_atomic
+from oncall.edit import write_atomic
 from oncall.errors import Refused
+from oncall.toml_blocks import Edit, split_blocks
 
 FIXTURE = Path(__file__).parent / "fixtures" / "edit"
 NOW = datetime.fromisoformat("2026-03-01T12:00:00+00:00")

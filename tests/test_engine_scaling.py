@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-from oncall.coverage import check_rotation, on_call_twice, overlapping_pairs
+from oncall.coverage import check_rotation
+from oncall.coverage_warnings import on_call_twice, overlapping_pairs
 from oncall.model import Layer, Override, Person, Rotation, Segment
 from oncall.schedule import final_schedule
 

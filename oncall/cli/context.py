@@ -140,7 +140,7 @@ def viewer_zone(tz: str | None) -> ZoneInfo:
     """``--tz`` as a zone (UsageError if unknown), else the machine's."""
     if tz is None:
         return local_zone()
-    from ..load import valid_zone
+    from ..fields import valid_zone
 
     if not valid_zone(tz):
         raise UsageError(f"--tz: unknown timezone {tz!r} (use an IANA name like 'Europe/London')")
@@ -164,6 +164,6 @@ def check_person(d: Directory, pid: str) -> None:
 
 
 def _hint(name: str, choices) -> str:
-    from ..load import did_you_mean
+    from ..fields import did_you_mean
 
     return did_you_mean(name, choices)

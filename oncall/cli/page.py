@@ -317,7 +317,7 @@ def contacts(
         rots = sorted(rid for rid, r in d.rotations.items()
                       if pid in r.members or any(o.who == pid for o in r.overrides)
                       or any(s.kind == "person" and s.who == pid for s in r.steps))
-        problem = None if p.phone_valid else ("no-phone" if not p.phone else "invalid-phone")
+        problem = p.phone_problem
         row = {"person": pid, "name": p.name, "phone": p.phone, "valid": p.phone_valid,
                "type": _phone_type(p.phone) if p.phone_valid else None, "channels": list(p.notify),
                "rotations": rots, "problem": problem}

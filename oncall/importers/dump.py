@@ -90,7 +90,7 @@ class Doc:
         return t.astimezone(timezone.utc)
 
     def zone(self, obj: Any, path: str, key: str, optional: bool = False) -> str | None:
-        from ..load import valid_zone
+        from ..fields import valid_zone
 
         value = self.text(obj, path, key, optional)
         if value is not None and not valid_zone(value):

@@ -77,7 +77,7 @@ def plan(docs: list[tuple[str, Any]]) -> Plan:
 
 
 def _zone(d: Doc, u: dict, p: str) -> str | None:
-    from ..load import valid_zone
+    from ..fields import valid_zone
 
     z = d.text(u, p, "timeZone", optional=True)
     return z if z and valid_zone(z) else None

@@ -81,7 +81,7 @@ def _person(d: Doc, path: str, u: dict) -> NewPerson:
                 code = d.get(c, cpath, "country_code", int, "a number")
                 phone = f"+{code}{d.text(c, cpath, 'address')}"
     zone = d.text(u, path, "time_zone", optional=True)
-    from ..load import valid_zone
+    from ..fields import valid_zone
 
     return NewPerson(uid, d.text(u, path, "name"), d.text(u, path, "email", optional=True), phone,
                      zone if zone and valid_zone(zone) else None, f"PagerDuty user {uid}")

@@ -1,0 +1,133 @@
+"""Coverage warnings: what ``check`` points out without failing. Pure: time is an argument.
+
+Warnings never make ``check`` fail. Their ``kind``:
+
+* ``overlapping-overrides``: two overrides of one rotation overlap (the later one wins);
+* ``override-outside-members``: an override for someone in none of the rotation's layers;
+* ``layer-never-covers``: a layer with no on-call time of its own in the horizon (one
+  hidden under a later layer does cover; one that ended before the horizon is history);
+* ``no-valid-phone``: a layer member without a phone, or with one that cannot be dialled;
+* ``long-duty``: one person on call without a break for longer than ``max_duty``,
+  measured on the rotation's wall clock (a Monday-to-Monday week is 7 days even when a
+  DST change makes it 167 or 169 hours long);
+* ``short-rest``: less than ``min_rest`` (real time) between two of one person's stretches
+  in one rotation (a stretch is consecutive segments of the same person);
+* ``escalation-repeats-person``: an escalation step resolves to the same person as the
+  step before it, so that person is paged twice and nobody new is tried;
+* ``on-call-twice``: a person on call in two of the checked rotations at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from .findings import Finding
+from .model import Person, Rotation, Segment
+from .schedule import layer_segments, stretches
+from .timeline import Interval, merge, to_wall
+
+# Wall-clock and real lengths differ by the offset changes in between: a few hours, a
+# day when a zone skipped one (Samoa, 2011). Runs shorter than max_duty minus this margin
+# cannot be too long on the wall clock, so only longer ones are measured there.
+WALL_SLACK = timedelta(days=2)
+
+
+def rotation_warnings(rotation: Rotation, people: dict[str, Person], segs: list[Segment], start: datetime,
+                      end: datetime, max_duty: timedelta, min_rest: timedelta) -> list[Finding]:
+    out: list[Finding] = []
+    rid = rotation.id
+    live = [o for o in rotation.overrides if o.end > start and o.start < end]
+    for i, j in overlapping_pairs(live):
+        o, p = live[i], live[j]
+        out.append(Finding(rid, "overlapping-overrides", max(o.start, p.start), min(o.end, p.end),
+                           message=f"overrides for {o.who} and {p.who} overlap; the later one wins"))
+    members = set(rotation.members)
+    for o in live:
+        if o.who not in members:
+            out.append(Finding(rid, "override-outside-members", o.start, o.end, o.who,
+                               message=f"{o.who} covers an override but is in no layer of {rid}"))
+    shown = {s.source for s in segs}
+    for layer in rotation.layers:
+        # A layer that ended before the range (an older version after `member add`) is
+        # history, not a mistake; one that starts after it may be a mistyped year, so it
+        # is still reported. A layer missing from the final schedule may be empty or only
+        # hidden by others.
+        if layer.until is not None and layer.until <= start:
+            continue
+        if f"layer:{layer.name}" not in shown and not layer_segments(rid, layer, start, end):
+            out.append(Finding(rid, "layer-never-covers", start, end,
+                               message=f"layer {layer.name!r} covers nothing in this range"))
+    for pid in rotation.members:
+        p = people.get(pid)
+        reason = p.phone_problem if p else None
+        if reason:
+            what = "has no phone number" if reason == "no-phone" else f"has a phone that cannot be dialled ({p.phone})"
+            out.append(Finding(rid, "no-valid-phone", start, end, pid, reason,
+                               message=f"{pid} {what}, so cannot be paged"))
+    runs = stretches(segs)
+    for who, a, b in runs:
+        if b - a <= max_duty - WALL_SLACK:
+            continue
+        # Measured on the rotation's wall clock, so a Monday-to-Monday week is 7 days
+        # even when a DST change makes it 167 or 169 hours long.
+        length = to_wall(b, rotation.tz) - to_wall(a, rotation.tz)
+        if length > max_duty:
+            out.append(Finding(rid, "long-duty", a, b, who,
+                               message=f"{who} is on call for {_hours(length)} without a break"))
+    last: dict[str, datetime] = {}
+    for who, a, b in runs:
+        if who in last and a - last[who] < min_rest:
+            out.append(Finding(rid, "short-rest", last[who], a, who,
+                               message=f"{who} gets only {_hours(a - last[who])} of rest between shifts"))
+        last[who] = b
+    return out
+
+
+def _hours(d: timedelta) -> str:
+    h = d.total_seconds() / 3600
+    return f"{h / 24:.1f} days" if h >= 48 else f"{h:g} hours" if h == int(h) else f"{h:.1f} hours"
+
+
+def overlapping_pairs(spans: list) -> list[tuple[int, int]]:
+    """The index pairs ``(i, j)``, ``i < j``, of ``spans`` (with ``start``/``end``) whose
+    time overlaps, sorted: one sweep in start order, so the cost follows the overlaps
+    found, not the square of the count."""
+    order = sorted(range(len(spans)), key=lambda n: spans[n].start)
+    active: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for i in order:
+        t = spans[i].start
+        active = [j for j in active if spans[j].end > t]
+        pairs += ((j, i) if j < i else (i, j) for j in active)
+        active.append(i)
+    pairs.sort()
+    return pairs
+
+
+class _Run(NamedTuple):
+    start: datetime
+    end: datetime
+    rotation: str
+
+
+def on_call_twice(schedules: dict[str, list[Segment]]) -> list[Finding]:
+    """``on-call-twice`` warnings: a person on call in two of ``schedules`` at once.
+
+    Reported once per overlap and pair of rotations (the first, by id, names the finding)."""
+    by_person: dict[str, list[_Run]] = defaultdict(list)
+    for rid, segs in schedules.items():
+        for who, a, b in stretches(segs):
+            by_person[who].append(_Run(a, b, rid))
+    out: list[Finding] = []
+    for who, runs in by_person.items():
+        both: dict[tuple[str, str], list[Interval]] = defaultdict(list)
+        for i, j in overlapping_pairs(runs):
+            x, y = runs[i], runs[j]
+            r1, r2 = sorted((x.rotation, y.rotation))
+            both[r1, r2].append((max(x.start, y.start), min(x.end, y.end)))
+        for r1, r2 in sorted(both):
+            out.extend(Finding(r1, "on-call-twice", a, b, who, message=f"{who} is on call in {r1} and {r2} at once")
+                       for a, b in merge(both[r1, r2]))
+    return out

@@ -98,6 +98,32 @@ class Doc:
         return value
 
 
+Found = tuple[Doc, str, Any]  # where an item was read: its document, its JSON path, the item
+
+
+def merged(found: list[Found], what: str) -> list[Found]:
+    """The items of one list gathered from several pages (files), each once.
+
+    A list fetched page by page repeats an item when it changed between two requests
+    (everything after an insertion moves down a page): the same ``id`` with the same
+    content is one item. The same ``id`` with other content is refused (exit 3, both
+    places named): which one is current cannot be told, so the pages must be fetched again.
+    """
+    seen: dict[Any, Found] = {}
+    out = []
+    for d, path, item in found:
+        key = item.get("id") if isinstance(item, dict) else None
+        if key is None or key not in seen:
+            if key is not None:
+                seen[key] = (d, path, item)
+            out.append((d, path, item))
+        elif seen[key][2] != item:
+            first = seen[key]
+            d.fail(path, f"{what} {key!r} is also in {first[0].file} at {first[1]} with other content: "
+                         "it changed while the pages were fetched; fetch them again")
+    return out
+
+
 def head(d: Doc, path: str, s: dict, product: str, zone_key: str, parts: str):
     """A schedule's zone, its file's first lines, and its ``parts`` (layers or rotations),
     of which there must be at least one."""

@@ -25,29 +25,30 @@ from zoneinfo import ZoneInfo
 
 from ..timeline import resolve, to_wall
 from . import NewPerson, Plan, Rendered, RotationText
-from .dump import Doc, duration, head, slug, toml_str, unique
+from .dump import Doc, duration, head, merged, slug, toml_str, unique
 
+ONE = {"schedules": "schedule", "users": "user", "escalation_policies": "escalation_policy"}  # list -> item
 KINDS = ("schedule", "schedules", "users", "user", "escalation_policies", "escalation_policy")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def plan(docs: list[tuple[str, Any]]) -> Plan:
     """The people, rotation files and notes for PagerDuty responses ``docs``."""
-    users: dict[str, tuple[Doc, str, dict]] = {}
-    schedules: list[tuple[Doc, str, dict]] = []
-    policies: list[tuple[Doc, str, dict]] = []
+    found: dict[str, list] = {"user": [], "schedule": [], "escalation_policy": []}
+    pages: dict[str, list] = {}
     for file, value in docs:
         d = Doc(file)
         kind = _kind(d, value)
-        many = kind.endswith("s")
+        many = kind in ONE
         items = d.items(value, "$", kind) if many else [(f"$.{kind}", d.get(value, "$", kind, dict, "an object"))]
-        for path, item in items:
-            if kind.startswith("user"):
-                users[d.text(item, path, "id")] = (d, path, item)
-            elif kind.startswith("schedule"):
-                schedules.append((d, path, item))
-            else:
-                policies.append((d, path, item))
+        found[ONE.get(kind, kind)] += [(d, path, item) for path, item in items]
+        if many:
+            pages.setdefault(kind, []).append((d, value, len(items)))
+    for kind, seen in pages.items():
+        _all_pages(kind, seen)
+    users = {d.text(u, p, "id"): (d, p, u) for d, p, u in merged(found["user"], "user")}
+    schedules = merged(found["schedule"], "schedule")
+    policies = merged(found["escalation_policy"], "escalation policy")
     people = [_person(d, path, u) for d, path, u in users.values()]
     ids: set[str] = set()
     rot_ids = {d.text(s, p, "id"): unique(slug(d.text(s, p, "name") or "", "schedule"), ids)
@@ -59,6 +60,24 @@ def plan(docs: list[tuple[str, Any]]) -> Plan:
         steps = _escalation(sid, policies, users, rot_ids, notes)
         rotations.append(_schedule(d, p, s, rot_ids[sid], users, steps, notes))
     return Plan(people, rotations, notes)
+
+
+def _all_pages(kind: str, pages: list) -> None:
+    """Every page of a list PagerDuty split (``offset``, ``limit``, ``more``) is there:
+    the pages cover the list from offset 0 without a hole (they may overlap), and the one
+    that reaches furthest does not say ``more``."""
+    reach, last = 0, None
+    spans = sorted((((d.get(v, "$", "offset", int, "a number", optional=True) or 0), n, d, v) for d, v, n in pages),
+                   key=lambda x: x[:2])
+    for offset, count, d, value in spans:
+        if offset > reach:
+            d.fail("$.offset", f"the {kind} from offset {reach} to {offset} are missing: add the response of "
+                               f"the same request with offset={reach} (docs/import.md)")
+        if offset + count >= reach:
+            reach, last = offset + count, (d, value)
+    if last and last[1].get("more") is True:
+        last[0].fail("$.more", f"more {kind} follow: add the response of the same request with "
+                               f"offset={reach} (docs/import.md)")
 
 
 def _kind(d: Doc, value: Any) -> str:

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 
 app = typer.Typer()
-SOURCE_HELP = "pagerduty or opsgenie (grafana is not built yet)."
+SOURCE_HELP = "pagerduty, opsgenie or grafana."
 
 
-@app.command(name="import", short_help="A data folder from a PagerDuty or Opsgenie dump, verified.")
+@app.command(name="import", short_help="A data folder from a PagerDuty, Opsgenie or Grafana OnCall dump, "
+                                        "verified.")
 def import_cmd(
     source: Annotated[str, typer.Argument(help=SOURCE_HELP, show_default=False)],
     files: Annotated[list[Path], typer.Argument(help="JSON response bodies of the source's REST API "

@@ -16,6 +16,7 @@ from ..errors import InvalidFiles, Problem
 from ..files import Unreadable, read_regular
 
 LIMIT = 256 << 20  # a year of rendered entries for hundreds of schedules is a few MB
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class DumpError(InvalidFiles):
@@ -136,6 +137,16 @@ def head(d: Doc, path: str, s: dict, product: str, zone_key: str, parts: str):
     if not items:
         d.fail(f"{path}.{parts}", "a schedule needs at least one of them")
     return ZoneInfo(zone), out, items
+
+
+def grouped(windows: list[str]) -> list[str]:
+    """``mon 09:00-17:00``, ``tue 09:00-17:00`` -> ``mon,tue 09:00-17:00`` (same windows)."""
+    days: dict[str, list[str]] = {}
+    for w in windows:
+        day, _, span = w.partition(" ")
+        single = day in WEEKDAYS and " " not in span
+        days.setdefault(span if single else w, []).append(day if single else "")
+    return [f"{','.join(d)} {key}" if all(d) else key for key, d in days.items()]
 
 
 def _describe(value: Any) -> str:

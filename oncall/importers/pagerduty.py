@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 
 from ..timeline import resolve, to_wall
 from . import NewPerson, Plan, Rendered, RotationText
-from .dump import Doc, duration, head, merged, slug, toml_str, unique
+from .dump import WEEKDAYS as DAYS
+from .dump import Doc, duration, grouped, head, merged, slug, toml_str, unique
 
 ONE = {"schedules": "schedule", "users": "user", "escalation_policies": "escalation_policy"}  # list -> item
 KINDS = ("schedule", "schedules", "users", "user", "escalation_policies", "escalation_policy")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def plan(docs: list[tuple[str, Any]]) -> Plan:
@@ -161,7 +161,7 @@ def _layer(d: Doc, lp: str, layer: dict, n: int, total: int, tz: ZoneInfo, users
     if start > resolve(anchor, tz):
         out.append(f"from = {start.astimezone(tz).isoformat()}  # the layer's start: it covers nothing before")
     if only:
-        only = _grouped(only)
+        only = grouped(only)
         out.append(f"only = [{', '.join(toml_str(w) for w in only)}]")
     if end is not None:
         out.append(f"until = {end.astimezone(tz).isoformat()}  # the layer's end: history from then on")
@@ -202,16 +202,6 @@ def _restriction(d: Doc, rp: str, r: dict) -> str:
     if secs <= 86400:
         return f"{DAYS[begin // 1440]} {_hm(begin % 1440)}-{_hm(stop % 1440)}"
     return f"{DAYS[begin // 1440]} {_hm(begin % 1440)} - {DAYS[stop // 1440]} {_hm(stop % 1440)}"
-
-
-def _grouped(windows: list[str]) -> list[str]:
-    """``mon 09:00-17:00``, ``tue 09:00-17:00`` -> ``mon,tue 09:00-17:00`` (same windows)."""
-    days: dict[str, list[str]] = {}
-    for w in windows:
-        day, _, span = w.partition(" ")
-        single = day in DAYS and " " not in span
-        days.setdefault(span if single else w, []).append(day if single else "")
-    return [f"{','.join(d)} {key}" if all(d) else key for key, d in days.items()]
 
 
 def _hm(minutes: int) -> str:

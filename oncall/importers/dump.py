@@ -90,6 +90,14 @@ class Doc:
             t = t.replace(microsecond=0)
         return t.astimezone(timezone.utc)
 
+    def user_zone(self, obj: Any, path: str, key: str) -> str | None:
+        """A person's time zone, or None when absent or not one we know (a person's zone
+        only shapes their own views: an unknown one is left out, not refused)."""
+        from ..fields import valid_zone
+
+        value = self.text(obj, path, key, optional=True)
+        return value if value and valid_zone(value) else None
+
     def zone(self, obj: Any, path: str, key: str, optional: bool = False) -> str | None:
         from ..fields import valid_zone
 

@@ -51,7 +51,8 @@ def plan(docs: list[tuple[str, Any]]) -> Plan:
     policies = merged(found["policy"], "escalation policy")
     finals = _finals(found["final"])
     people = [NewPerson(uid, d.text(u, p, "username"), d.text(u, p, "email", optional=True), None,
-                        _zone(d, p, u), f"Grafana OnCall user {uid}") for uid, (d, p, u) in users.items()]
+                        d.user_zone(u, p, "timezone"), f"Grafana OnCall user {uid}")
+              for uid, (d, p, u) in users.items()]
     notes: list[str] = []
     taken: set[str] = set()
     todo = []
@@ -109,13 +110,6 @@ def _all_pages(kind: str, pages: list) -> None:
         if missing:
             d.fail("$.total_pages", f"page {missing[0]} of {total} of the {kind}s is missing: add the response of "
                                     f"the same request with page={missing[0]} (docs/import.md)")
-
-
-def _zone(d: Doc, p: str, u: dict) -> str | None:
-    from ..load import valid_zone
-
-    z = d.text(u, p, "timezone", optional=True)
-    return z if z and valid_zone(z) else None
 
 
 def _user(users: dict):

@@ -63,7 +63,7 @@ def plan(docs: list[tuple[str, Any]]) -> Plan:
                 d.fail(path, "not a user, schedule, override or timeline")
     by_name = {d.text(u, p, "username").lower(): uid for uid, (d, p, u) in users.items()}
     people = [NewPerson(uid, d.text(u, p, "fullName"), d.text(u, p, "username"), None,
-                        _zone(d, u, p), f"Opsgenie user {uid}") for uid, (d, p, u) in users.items()]
+                        d.user_zone(u, p, "timeZone"), f"Opsgenie user {uid}") for uid, (d, p, u) in users.items()]
     notes: list[str] = []
     ids: set[str] = set()
     rotations = []
@@ -74,13 +74,6 @@ def plan(docs: list[tuple[str, Any]]) -> Plan:
         body = _schedule(d, p, s, rid, (users, by_name), mine, notes)
         rotations.append(RotationText(rid, body, _rendered(timelines.get(sid), (users, by_name))))
     return Plan(people, rotations, notes)
-
-
-def _zone(d: Doc, u: dict, p: str) -> str | None:
-    from ..fields import valid_zone
-
-    z = d.text(u, p, "timeZone", optional=True)
-    return z if z and valid_zone(z) else None
 
 
 def _user(d: Doc, path: str, ref: Any, known: tuple[dict, dict]) -> str:

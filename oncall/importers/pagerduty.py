@@ -99,11 +99,8 @@ def _person(d: Doc, path: str, u: dict) -> NewPerson:
             if phone is None and isinstance(c, dict) and c.get("type") == kind and "address" in c:
                 code = d.get(c, cpath, "country_code", int, "a number")
                 phone = f"+{code}{d.text(c, cpath, 'address')}"
-    zone = d.text(u, path, "time_zone", optional=True)
-    from ..fields import valid_zone
-
     return NewPerson(uid, d.text(u, path, "name"), d.text(u, path, "email", optional=True), phone,
-                     zone if zone and valid_zone(zone) else None, f"PagerDuty user {uid}")
+                     d.user_zone(u, path, "time_zone"), f"PagerDuty user {uid}")
 
 
 def _user(d: Doc, path: str, ref: Any, users: dict) -> str:

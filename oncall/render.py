@@ -1,21 +1,32 @@
-"""Rows -> Rich tables or JSON. One row source per command, two serializers.
+"""The output registry: a command's rows, its columns declared once, three serializers.
 
-A row is a dict of plain values (str, bool, None, datetimes, nested dicts). ``to_json``
-writes them as DESIGN's stable contract: ISO 8601 times with an offset (UTC unless the
-user gave ``--tz``), keys sorted. ``table`` shows chosen columns for people, times in the
-viewer's zone with its abbreviation.
+A row is a dict of plain values (str, bool, None, numbers, datetimes, nested dicts and
+lists). A ``Column`` names one JSON key (dotted for a nested one, ``next.person``), the
+header a table shows for it and how a table shows it. ``emit`` writes a command's rows in
+the format the run asked for:
+
+- ``json``: DESIGN's stable contract: ISO 8601 times with an offset (UTC unless the user
+  gave ``--tz``), keys sorted; a list is streamed a row at a time. Keys starting with
+  ``_`` are the table's own and never written.
+- ``csv``: RFC 4180 (the stdlib ``csv`` module, CRLF line ends), a header row of the
+  columns' JSON keys, then one line per row; times as in JSON, ``true``/``false``, an
+  empty cell for null, list items joined by a space.
+- ``table``: the columns with a header, times on the viewer's wall clock with the zone's
+  abbreviation.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from .sanitize import terminal_safe
+
+TIME = "time"  # Column.show: the viewer's wall time (``when``)
 
 
 def _plain(value: Any, tz: ZoneInfo | timezone) -> Any:
@@ -65,10 +76,87 @@ def when(t: datetime | None, tz: ZoneInfo) -> str:
 
 
 class Column(NamedTuple):
+    """One column of a listing, for every format.
+
+    ``key``: the row's key, which is the JSON key and the CSV header (dotted for a value
+    inside a nested object). ``header``: the table's header; None for a column only JSON
+    and CSV carry. ``show``: the table's text for ``(value, row)``, ``TIME`` for an
+    instant, None for the value itself (``—`` for null, yes/no). ``machine``: False for a
+    table-only column (a marker, or a figure made from other columns), which CSV leaves
+    out. ``drop``: on a terminal too narrow for the table, columns with the highest
+    ``drop`` go first (0: never dropped). ``wrap``: free text that may wrap at spaces; other
+    cells (ids, times, phone numbers) never wrap.
+    """
+
     key: str
-    header: str
-    format: Callable[[Any, dict], str] | None = None
+    header: str | None = None
+    show: Callable[[Any, dict], Any] | str | None = None
     style: str | None = None
+    machine: bool = True
+    drop: int = 0
+    wrap: bool = False
+
+
+class Section(NamedTuple):
+    """Rows and the columns they are shown in; a table's title and per-row style."""
+
+    rows: Iterable[dict]
+    columns: Sequence[Column]
+    title: str | None = None
+    row_style: Callable[[dict], str | None] | None = None
+
+
+def emit(c, *sections: Section, body: Any = None, show: Callable[[], None] | None = None,
+         empty: str | None = None) -> None:
+    """Write ``sections`` in ``c.format`` (``c``: the run's context: ``format``, ``zone``,
+    ``out_zone``). JSON: ``body`` (the command's JSON object) if given, else the first
+    section's rows as a list. CSV: the first section's rows. Table: ``show()`` if given
+    (a command whose text is more than tables), else ``empty`` when there is no row at
+    all, else every section as a table."""
+    if c.format == "json":
+        if body is not None:
+            print(to_json(body, c.out_zone))
+        else:
+            write_json_list((_public(r) for r in sections[0].rows), c.out_zone)
+    elif c.format == "csv":
+        write_csv(sections[0].rows, sections[0].columns, c.out_zone)
+    elif show is not None:
+        show()
+    else:
+        grids = [table(s.rows, s.columns, s.title, s.row_style, c.zone) for s in sections]
+        out = console()
+        if empty is not None and not any(g.rows for g in grids):
+            out.print(empty, markup=False)
+            return
+        for g in grids:
+            out.print(g)
+
+
+def _public(row: dict) -> dict:
+    for k in row:
+        if k.startswith("_"):
+            return {k: v for k, v in row.items() if not k.startswith("_")}
+    return row
+
+
+def write_csv(rows: Iterable[dict], columns: Sequence[Column], tz: ZoneInfo | timezone, stream=None) -> None:
+    """``rows`` as RFC 4180 CSV: a header of the machine columns' keys, a line per row."""
+    import csv
+
+    keys = [col.key for col in columns if col.machine]
+    w = csv.writer(stream or sys.stdout, lineterminator="\r\n")
+    w.writerow(keys)
+    for row in rows:
+        w.writerow([_text(_plain(_get(row, k), tz), "", ("false", "true")) for k in keys])
+
+
+def _get(row: dict, key: str) -> Any:
+    if key in row:
+        return row[key]
+    value: Any = row
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 PIPE_WIDTH = 10_000  # wider than any row: piped tables keep one line per row
@@ -152,16 +240,27 @@ class Grid(NamedTuple):
         return "\n".join(out) + "\n"
 
 
-def table(rows: Iterable[dict], columns: list[Column], title: str | None = None,
-          row_style: Callable[[dict], str | None] | None = None) -> Grid:
-    """``rows`` shown in ``columns``; every cell's text goes through ``terminal_safe``
-    (names, notes and messages come from files and alerts)."""
+def table(rows: Iterable[dict], columns: Sequence[Column], title: str | None = None,
+          row_style: Callable[[dict], str | None] | None = None, zone: ZoneInfo | None = None) -> Grid:
+    """``rows`` shown in the ``columns`` that have a header (``TIME`` ones in ``zone``);
+    every cell's text goes through ``terminal_safe`` (names, notes and messages come
+    from files and alerts)."""
+    shown = [c for c in columns if c.header is not None]
     cells, styles = [], []
     for row in rows:
-        cells.append([_safe(c.format(row.get(c.key), row) if c.format else _text(row.get(c.key))) for c in columns])
+        cells.append([_safe(_cell(c, row, zone)) for c in shown])
         styles.append(row_style(row) if row_style else None)
-    return Grid(terminal_safe(title) if title else title, [c.header for c in columns], [c.style for c in columns],
+    return Grid(terminal_safe(title) if title else title, [c.header for c in shown], [c.style for c in shown],
                 cells, styles)
+
+
+def _cell(c: Column, row: dict, zone: ZoneInfo | None) -> Any:
+    value = _get(row, c.key)
+    if c.show is None:
+        return _text(value)
+    if c.show == TIME:
+        return when(value, zone or ZoneInfo("UTC"))
+    return c.show(value, row)
 
 
 def _safe(cell: Any) -> Any:
@@ -172,9 +271,17 @@ def _safe(cell: Any) -> Any:
     return cell
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, null: str = "—", bools: tuple[str, str] = ("no", "yes")) -> str:
+    """A value as text: ``null`` for None, ``bools`` for False and True, a list's items
+    joined by a space."""
     if value is None:
-        return "—"
+        return null
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return bools[value]
+    if isinstance(value, (list, tuple)):
+        return " ".join(_text(v, null, bools) for v in value)
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)

@@ -10,7 +10,7 @@ import typer
 
 from .. import render
 from ..model import Directory
-from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, check_person, use
+from .context import DEFAULT_DIR, Context, DirOpt, TzOpt, check_person, options, use
 from .edit import (
     AtOpt,
     DryOpt,
@@ -24,7 +24,7 @@ from .edit import (
     commit,
     edit_range,
     holding_the_folder_lock,
-    rows_table,
+    span_columns,
 )
 
 app = typer.Typer()
@@ -80,23 +80,17 @@ def away_add(
 
 
 @away_app.command("list")
+@options()
 def away_list(
-    ctx: typer.Context,
+    c: Context,
     person: Annotated[str | None, typer.Argument(help="Person id (default: everyone).", show_default=False)] = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """Time off in file order, numbered per person for `away remove`."""
-    c = use(ctx, dir, tz, json)
-    zone, d = c.zone, c.load()
+    d = c.load()
     if person:
         check_person(d, person)
     rows = [r for pid in ([person] if person else sorted(d.people)) for r in _away_entries(d, pid)]
-    if json:
-        print(render.to_json(rows, c.out_zone))
-        return
-    render.console().print(rows_table(rows, render.Column("person", "Person", style="bold"), zone, "Time off"))
+    render.emit(c, render.Section(rows, span_columns("person", "Person"), "Time off"))
 
 
 @away_app.command("remove")

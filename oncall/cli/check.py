@@ -10,9 +10,10 @@ import typer
 
 from .. import render
 from ..coverage import check
+from ..render import TIME, Column, Section
 from ..sanitize import terminal_safe
 from ..timeline import format_duration
-from .context import DEFAULT_DIR, DirOpt, FromOpt, JsonOpt, RotArg, ToOpt, TzOpt, days_opt, pick_rotations, use
+from .context import DEFAULT_DIR, Context, FromOpt, RotArg, ToOpt, days_opt, options, pick_rotations
 from .times import parse_duration_option, parse_range
 
 app = typer.Typer()
@@ -20,9 +21,23 @@ app = typer.Typer()
 SHOWN_PER_KIND = 3
 
 
+PROBLEMS = (
+    Column("rotation", "Rotation", style="bold"),
+    Column("kind", "Problem", lambda v, r: "GAP" if v == "gap" else "unreachable"),
+    Column("person", "Person"),
+    Column("reason", "Reason", drop=1),
+    Column("start", "From", TIME),
+    Column("end", "To", TIME),
+    Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"]), machine=False, drop=2),
+)
+# CSV: one line per finding, problems first.
+FINDINGS = (Column("severity"), *(col for col in PROBLEMS if col.machine), Column("message"))
+
+
 @app.command(name="check", short_help="Validate files; report gaps and unreachable time.")
+@options()
 def check_cmd(
-    ctx: typer.Context,
+    c: Context,
     rotations: RotArg = None,
     start: FromOpt = None,
     to: ToOpt = None,
@@ -32,12 +47,9 @@ def check_cmd(
                                                              "between two shifts.")] = "8h",
     suggest: Annotated[bool, typer.Option("--suggest", help="Propose who could cover each problem, "
                                                             "as ready 'oncall override add' commands.")] = False,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
-    """Validate the files, then report gaps and unreachable time (exit 1 if any)."""
-    c = use(ctx, dir, tz, json)
+    """Validate the files, then report gaps and unreachable time (exit 1 if any). CSV
+    lists the problems, then the warnings, one line each (``severity`` says which)."""
     zone = c.zone
     d = c.load()
     ids = pick_rotations(d, rotations)
@@ -48,14 +60,13 @@ def check_cmd(
     problems = [_finding(f, problem=True) for f in report.problems]
     warnings = [_finding(f, problem=False) for f in report.warnings]
     out_zone = c.out_zone
-    suggestions = [_suggestion(s, dir, out_zone) for s in report.suggestions]
-    if json:
-        body = {"problems": problems, "warnings": warnings}
-        if suggest:
-            body["suggestions"] = suggestions
-        print(render.to_json(body, out_zone))
-    else:
-        _print_check(problems, warnings, suggestions if suggest else None, ids, a, b, zone)
+    suggestions = [_suggestion(s, c.dir, out_zone) for s in report.suggestions]
+    body = {"problems": problems, "warnings": warnings}
+    if suggest:
+        body["suggestions"] = suggestions
+    findings = [{"severity": "problem"} | p for p in problems] + [{"severity": "warning"} | w for w in warnings]
+    render.emit(c, Section(findings, FINDINGS), body=body,
+                show=lambda: _print_check(problems, warnings, suggestions if suggest else None, ids, a, b, zone))
     if problems:
         raise typer.Exit(1)
 
@@ -90,15 +101,8 @@ def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
     out = render.console()
     span = f"{render.when(a, zone)} → {render.when(b, zone)}"
     if problems:
-        out.print(render.table(problems, [
-            render.Column("rotation", "Rotation", style="bold"),
-            render.Column("kind", "Problem", lambda v, r: "GAP" if v == "gap" else "unreachable"),
-            render.Column("person", "Person"),
-            render.Column("reason", "Reason"),
-            render.Column("start", "From", lambda v, r: render.when(v, zone)),
-            render.Column("end", "To", lambda v, r: render.when(v, zone)),
-            render.Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"])),
-        ], title=f"Problems {span}", row_style=lambda r: "red" if r["kind"] == "gap" else "yellow"))
+        out.print(render.table(problems, PROBLEMS, f"Problems {span}",
+                               lambda r: "red" if r["kind"] == "gap" else "yellow", zone))
     for s in suggestions or []:
         what = f"{s['rotation']} {s['kind']} {render.when(s['start'], zone)} → {render.when(s['end'], zone)}"
         if s["command"]:

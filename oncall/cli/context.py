@@ -106,7 +106,8 @@ TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone for the times you 
                                                         "default: this machine's). JSON is in UTC unless given.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (stable contract, see README); "
                                                       "the same as --format json.")]
-FormatOpt = Annotated[str | None, typer.Option("--format", help="table (default), json or csv.", show_default=False)]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="table (default), json or csv (RFC 4180: a header "
+                                                                "of JSON keys, times as in JSON).", show_default=False)]
 RotArg = Annotated[list[str] | None, typer.Argument(help="Rotation ids (default: all).", show_default=False)]
 FromOpt = Annotated[str | None, typer.Option("--from", help="Start: ISO time or relative (-1d). Default: now.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive): ISO time or relative (+2w).")]
@@ -167,3 +168,37 @@ def _hint(name: str, choices) -> str:
     from ..fields import did_you_mean
 
     return did_you_mean(name, choices)
+
+
+def options(dir: bool = True, tz: bool = True, output: bool = True):
+    """Give a command the options shared by commands, declared here once: ``--dir`` and
+    ``--tz`` (when asked for) and ``--json``/``--format`` (``output``). The command takes
+    ``c``, the run's Context completed with them (``use``), instead of those options; it
+    may still take ``ctx``."""
+    import functools
+    import inspect
+
+    shared = [("dir", DirOpt, DEFAULT_DIR, dir), ("tz", TzOpt, None, tz), ("json", JsonOpt, False, output),
+              ("format", FormatOpt, None, output)]
+
+    def wrap(fn):
+        sig = inspect.signature(fn, eval_str=True)
+        wants_ctx = "ctx" in sig.parameters
+        params = [p for p in sig.parameters.values() if p.name != "c"]
+        if not wants_ctx:
+            params.insert(0, inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                               annotation=typer.Context))
+        params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
+                   for name, hint, default, wanted in shared if wanted]
+
+        @functools.wraps(fn)
+        def command(*args, **kwargs):
+            ctx = kwargs["ctx"] if wants_ctx else kwargs.pop("ctx")
+            given = {name: kwargs.pop(name) for name, *_, wanted in shared if wanted}
+            return fn(*args, c=use(ctx, **given), **kwargs)
+
+        command.__signature__ = sig.replace(parameters=params)
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command
+
+    return wrap

@@ -166,12 +166,9 @@ def choose(spans: list[tuple[datetime, datetime]], number: int | None, at: str |
     return hits[0]
 
 
-def rows_table(rows: list[dict], first: render.Column, zone: ZoneInfo, title: str):
-    from rich.markup import escape
-
-    return render.table(rows, [
-        render.Column("id", "#"), first,
-        render.Column("start", "From", lambda v, r: render.when(v, zone)),
-        render.Column("end", "To", lambda v, r: render.when(v, zone)),
-        render.Column("note", "Note", lambda v, r: escape(v or "")),
-    ], title=title)
+def span_columns(first: str, header: str) -> tuple[render.Column, ...]:
+    """``override list`` and ``away list``: a number, who, from, to, the note (cells are
+    never markup, so a note shows as written)."""
+    return (render.Column("id", "#"), render.Column(first, header, style="bold"),
+            render.Column("start", "From", render.TIME), render.Column("end", "To", render.TIME),
+            render.Column("note", "Note", lambda v, r: v or "", wrap=True))

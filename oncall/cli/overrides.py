@@ -9,7 +9,7 @@ import typer
 
 from .. import render
 from ..errors import UsageError
-from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, check_person, use
+from .context import DEFAULT_DIR, Context, DirOpt, TzOpt, check_person, options, use
 from .edit import (
     AtOpt,
     DryOpt,
@@ -25,7 +25,7 @@ from .edit import (
     edit_range,
     holding_the_folder_lock,
     rotation_in,
-    rows_table,
+    span_columns,
 )
 
 app = typer.Typer()
@@ -65,19 +65,14 @@ def override_add(
 
 
 @override_app.command("list")
-def override_list(ctx: typer.Context, rotation: RotReq, dir: DirOpt = DEFAULT_DIR, tz: TzOpt = None,
-                  json: JsonOpt = False) -> None:
+@options()
+def override_list(c: Context, rotation: RotReq) -> None:
     """The overrides of ROTATION in file order, numbered for `override remove`."""
-    c = use(ctx, dir, tz, json)
-    zone, d = c.zone, c.load()
-    rot = rotation_in(d, rotation)
+    rot = rotation_in(c.load(), rotation)
     rows = [{"id": i, "rotation": rotation, "who": o.who, "start": o.start, "end": o.end, "note": o.note}
             for i, o in enumerate(rot.overrides, 1)]
-    if json:
-        print(render.to_json(rows, c.out_zone))
-        return
-    render.console().print(rows_table(rows, render.Column("who", "Who", style="bold"), zone,
-                                       f"Overrides of {rotation}"))
+    render.emit(c, render.Section(rows, (*span_columns("who", "Who"), render.Column("rotation")),
+                                  f"Overrides of {rotation}"))
 
 
 @override_app.command("remove")

@@ -16,9 +16,10 @@ import typer
 from .. import render
 from ..errors import NotFound, PagingFailed, UsageError
 from ..model import Step
+from ..render import TIME, Column, Section
 from ..sanitize import terminal_safe
 from ..timeline import format_duration
-from .context import DEFAULT_DIR, Clock, DirOpt, JsonOpt, TzOpt, check_person, pick_rotations, use
+from .context import DEFAULT_DIR, Clock, Context, DirOpt, FormatOpt, JsonOpt, check_person, options, pick_rotations, use
 from .times import parse_duration_option
 
 app = typer.Typer()
@@ -63,9 +64,44 @@ def _rate(text: str) -> tuple[int, timedelta]:
     return int(count), _duration(per, "--rate-limit")
 
 
+ATTEMPTS = (
+    Column("round", "Round", lambda v, r: str(v + 1)),
+    Column("step", "Step"),
+    Column("person", "Person"),
+    Column("channel", "Channel"),
+    Column("status", "Status"),
+    Column("error_code", "Error", drop=2),
+    Column("sid", "Twilio SID", drop=3),
+    Column("started", "At", TIME),
+    Column("ended"),
+    Column("detail", "Detail", drop=1, wrap=True),
+)
+STEPS = (
+    Column("step", "Step"),
+    Column("who", "Who", lambda v, r: f"{v} ({r['kind']})"),
+    Column("kind"),
+    Column("person", "Pages now", lambda v, r: v or "nobody on call"),
+    Column("channels", "Channels", lambda v, r: ", ".join(v) or "—"),
+    Column("wait", "Wait", lambda v, r: format_duration(timedelta(seconds=v))),
+    Column("unreachable", "Skipped because", lambda v, r: v or "", wrap=True),
+)
+PAGES = (
+    Column("id", "Page"),
+    Column("started", "Started", TIME),
+    Column("finished"),
+    Column("rotation", "Rotation"),
+    Column("outcome", "Outcome"),
+    Column("acknowledged_by", "Acknowledged by", drop=2),
+    Column("attempts", "Attempts", drop=3),
+    Column("dedup_key", "Dedup key", drop=1),
+    Column("message", "Message", wrap=True),
+)
+
+
 @app.command(short_help="Page a rotation through Twilio, with escalation.")
+@options()
 def page(
-    ctx: typer.Context,
+    c: Context,
     rotation: Annotated[str, typer.Argument(help="Rotation id whose escalation policy to walk.")],
     message: Annotated[str, typer.Option("--message", "-m", help="What is wrong (sent by SMS and read aloud).")],
     repeat: Annotated[int, typer.Option("--repeat", min=0, max=100,
@@ -77,9 +113,6 @@ def page(
     = None,
     dedup_window: Annotated[str, typer.Option("--dedup-window", help="How long a dedup key holds.")] = "1h",
     rate_limit: Annotated[str, typer.Option("--rate-limit", help="Sends per person per period.")] = "10/15m",
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """Page ROTATION's escalation policy through Twilio (exit 0 acknowledged, 1 nobody reached, 5 failed)."""
     from ..paging.escalation import Escalation, Policy, longest, plan
@@ -88,7 +121,6 @@ def page(
     limit, per = _rate(rate_limit)
     if not message.strip():
         raise UsageError("--message must not be empty")
-    c = use(ctx, dir, tz, json)
     zone = c.zone
     d = c.load([rotation])
     pick_rotations(d, [rotation])
@@ -96,10 +128,9 @@ def page(
     now = c.now()
     if dry_run:
         steps = plan(d, rot.steps, now)
-        if json:
-            print(render.to_json({"rotation": rotation, "at": now, "repeat": repeat, "steps": steps}, c.out_zone))
-        else:
-            _print_plan(rotation, steps, repeat, now, zone)
+        title = f"Dry run: page {rotation} at {render.when(now, zone)}" + (f", {repeat + 1} rounds" if repeat else "")
+        render.emit(c, Section(steps, STEPS, title), body={"rotation": rotation, "at": now, "repeat": repeat,
+                                                           "steps": steps})
         return
     pager = make_pager(c.clock)
     log = open_store()
@@ -113,8 +144,8 @@ def page(
             outcome, _ = engine.run(page_id, rot.steps, message, label=rotation, name=rot.name, repeat=repeat,
                                     no_wait=no_wait)
         except PagingFailed:
-            if json:
-                print(render.to_json(log.page(page_id), c.out_zone))
+            if c.format != "table":  # scripts get the page as far as it went; a terminal gets the error
+                _emit_page(c, log.page(page_id))
             raise
     _result(log.page(page_id), outcome, c)
     if EXIT[outcome]:
@@ -125,11 +156,6 @@ def _result(record: dict, outcome: str, c) -> None:
     if outcome == "duplicate":
         record = record | {"original_outcome": record["outcome"]}
     record = record | {"outcome": outcome}
-    zone = c.zone
-    if c.format == "json":
-        print(render.to_json(record, c.out_zone))
-        return
-    out = render.console()
     pid = record["id"]
     text = {
         "acknowledged": f"[green]✓[/] page #{pid} acknowledged by {record['acknowledged_by']}",
@@ -137,36 +163,20 @@ def _result(record: dict, outcome: str, c) -> None:
         "duplicate": f"page #{pid} already covers this dedup key ({record['dedup_key']}); nothing sent",
         "unreached": f"[red]✗[/] page #{pid}: nobody acknowledged",
     }[outcome]
-    out.print(text)
-    if record["attempts"]:
-        out.print(_attempts_table(record["attempts"], zone))
+    _emit_page(c, record, text)
 
 
-def _attempts_table(attempts: list[dict], zone):
-    return render.table(attempts, [
-        render.Column("round", "Round", lambda v, r: str(v + 1)),
-        render.Column("step", "Step"),
-        render.Column("person", "Person"),
-        render.Column("channel", "Channel"),
-        render.Column("status", "Status"),
-        render.Column("error_code", "Error"),
-        render.Column("sid", "Twilio SID"),
-        render.Column("started", "At", lambda v, r: render.when(v, zone)),
-        render.Column("detail", "Detail"),
-    ])
+def _emit_page(c, record: dict, *lead: str) -> None:
+    """A page: its attempts (CSV: one line each), after ``lead`` lines (markup) on a terminal."""
 
+    def show():
+        out = render.console()
+        for line in lead:
+            out.print(line)
+        if record["attempts"]:
+            out.print(render.table(record["attempts"], ATTEMPTS, zone=c.zone))
 
-def _print_plan(rotation: str, steps: list[dict], repeat: int, now, zone) -> None:
-    out = render.console()
-    title = f"Dry run: page {rotation} at {render.when(now, zone)}" + (f", {repeat + 1} rounds" if repeat else "")
-    out.print(render.table(steps, [
-        render.Column("step", "Step"),
-        render.Column("who", "Who", lambda v, r: f"{v} ({r['kind']})"),
-        render.Column("person", "Pages now", lambda v, r: v or "nobody on call"),
-        render.Column("channels", "Channels", lambda v, r: ", ".join(v) or "—"),
-        render.Column("wait", "Wait", lambda v, r: format_duration(timedelta(seconds=v))),
-        render.Column("unreachable", "Skipped because", lambda v, r: v or ""),
-    ], title=title))
+    render.emit(c, Section(record["attempts"], ATTEMPTS), body=record, show=show)
 
 
 class _live_status:
@@ -213,65 +223,44 @@ app.add_typer(pages_app, name="pages")
 
 
 @pages_app.callback()
+@options(dir=False)
 def pages(
     ctx: typer.Context,
+    c: Context,
     since: Annotated[str | None, typer.Option("--since", help="Only pages from this time (ISO or -1d).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show only the newest N pages.")] = 50,
     all_: Annotated[bool, typer.Option("--all", help="Show every page (no --limit).")] = False,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """List logged pages (newest last; the newest 50 unless --limit or --all)."""
     if ctx.invoked_subcommand:
         return
     from .times import parse_time
 
-    c = use(ctx, tz=tz, json=json)
     zone = c.zone
     start = parse_time(since, zone, c.now(), "--since") if since is not None else None
     log = open_store(readonly=True)
     rows = log.pages(start, None if all_ else limit) if log else []
-    if json:
-        print(render.to_json(rows, c.out_zone))
-        return
-    if log is None:
-        render.console().print("No pages logged yet.", markup=False)
-        return
-    render.console().print(render.table(rows, [
-        render.Column("id", "Page"),
-        render.Column("started", "Started", lambda v, r: render.when(v, zone)),
-        render.Column("rotation", "Rotation"),
-        render.Column("outcome", "Outcome"),
-        render.Column("acknowledged_by", "Acknowledged by"),
-        render.Column("attempts", "Attempts"),
-        render.Column("dedup_key", "Dedup key"),
-        render.Column("message", "Message"),
-    ], title="Pages"))
+    render.emit(c, Section(rows, PAGES, "Pages"), empty=None if log else "No pages logged yet.")
 
 
 @pages_app.command("show")
+@options(dir=False)
 def pages_show(
-    ctx: typer.Context,
+    c: Context,
     page_id: Annotated[int, typer.Argument(metavar="ID", help="Page id (from `oncall pages`).")],
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
-    """One page with all its attempts."""
-    c = use(ctx, tz=tz, json=json)
+    """One page with all its attempts (CSV: the attempts)."""
     zone = c.zone
     log = open_store(readonly=True)
     record = log.page(page_id) if log and 0 < page_id < 2**63 else None
     if record is None:
         raise NotFound(f"no page {page_id} in the page log")
-    if json:
-        print(render.to_json(record, c.out_zone))
-        return
-    out = render.console()
-    out.print(f"page #{record['id']} {record['rotation'] or '(test)'}: {record['outcome']}"
-              + (f" by {record['acknowledged_by']}" if record["acknowledged_by"] else "")
-              + f", started {render.when(record['started'], zone)}")
-    out.print(f"message: {terminal_safe(record['message'])}", markup=False)
-    out.print(_attempts_table(record["attempts"], zone))
+    from rich.markup import escape
+
+    _emit_page(c, record, f"page #{record['id']} {record['rotation'] or '(test)'}: {record['outcome']}"
+               + (f" by {record['acknowledged_by']}" if record["acknowledged_by"] else "")
+               + f", started {render.when(record['started'], zone)}",
+               f"message: {escape(terminal_safe(record['message']))}")
 
 
 contacts_app = typer.Typer(help="Who can be reached, and how.", invoke_without_command=True, no_args_is_help=False)
@@ -294,22 +283,34 @@ def _phone_type(phone: str | None) -> str | None:
     return {"fixed-line": "landline", "fixed-line-or-mobile": "landline-or-mobile"}.get(name, name)
 
 
+def contact_columns(lookup: bool) -> tuple[Column, ...]:
+    return (
+        Column("person", "Person", style="bold"),
+        Column("name"),
+        Column("phone", "Phone"),
+        Column("valid", "Valid", drop=2),
+        Column("type", "Type", drop=3),
+        *([Column("line_type", "Line (Twilio)", drop=4)] if lookup else []),
+        Column("channels", "Channels", lambda v, r: ", ".join(v), drop=1),
+        Column("rotations", "Rotations", lambda v, r: ", ".join(v) or "—", wrap=True),
+        Column("problem", "Problem", lambda v, r: v or "", wrap=True),
+    )
+
+
 @contacts_app.callback()
+@options()
 def contacts(
     ctx: typer.Context,
+    c: Context,
     lookup: Annotated[bool, typer.Option("--lookup", help="Ask Twilio Lookup for each line type.")] = False,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """Every person: phone validity and type, channels, rotations (exit 1 if someone cannot get SMS)."""
     if ctx.invoked_subcommand:
-        ctx.obj = dir
+        ctx.obj = c.dir
         return
     # --tz is accepted like on every read command (scripts pass it uniformly); nothing here is a time
     from ..paging import channels
 
-    c = use(ctx, dir, tz, json)
     d = c.load()
     pager = make_pager(c.clock) if lookup else None
     rows = []
@@ -335,21 +336,8 @@ def contacts(
             if texts and row["line_type"] == "landline":
                 row["problem"] = f"landline: {texts[0].upper()} cannot arrive"
         rows.append(row)
-    if json:
-        print(render.to_json(rows))
-    else:
-        cols = [
-            render.Column("person", "Person", style="bold"),
-            render.Column("phone", "Phone"),
-            render.Column("valid", "Valid"),
-            render.Column("type", "Type"),
-            *([render.Column("line_type", "Line (Twilio)")] if lookup else []),
-            render.Column("channels", "Channels", lambda v, r: ", ".join(v)),
-            render.Column("rotations", "Rotations", lambda v, r: ", ".join(v) or "—"),
-            render.Column("problem", "Problem", lambda v, r: v or ""),
-        ]
-        render.console().print(render.table(rows, cols, title="Contacts",
-                                             row_style=lambda r: "yellow" if r["problem"] else None))
+    render.emit(c, Section(rows, contact_columns(lookup), "Contacts",
+                           lambda r: "yellow" if r["problem"] else None))
     if any(r["problem"] for r in rows):
         raise typer.Exit(1)
 
@@ -361,13 +349,14 @@ def contacts_test(
     wait: Annotated[str, typer.Option("--wait", help="How long to wait for the ACK reply.")] = "5m",
     dir: DirOpt = DEFAULT_DIR,
     json: JsonOpt = False,
+    format: FormatOpt = None,
 ) -> None:
     """Send PERSON a test SMS and wait for them to reply ACK (exit 0 replied, 1 not)."""
     from ..paging.escalation import Escalation
 
     if dir == DEFAULT_DIR and isinstance(ctx.obj, os.PathLike):
         dir = ctx.obj
-    c = use(ctx, dir, json=json)
+    c = use(ctx, dir, json=json, format=format)
     d = c.load()
     check_person(d, person)
     patience = _duration(wait, "--wait")

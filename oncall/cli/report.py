@@ -13,9 +13,10 @@ import typer
 from .. import render
 from ..errors import UsageError
 from ..model import Directory, Segment
+from ..render import Column, Section
 from ..sanitize import terminal_safe
 from ..timeline import MAX_YEAR, MIN_YEAR, Interval, resolve, to_wall
-from .context import DEFAULT_DIR, DirOpt, JsonOpt, RotArg, ToOpt, TzOpt, pick_rotations, use
+from .context import Context, RotArg, ToOpt, options, pick_rotations
 from .times import parse_range, parse_time
 
 app = typer.Typer()
@@ -39,24 +40,46 @@ def _hours(d: timedelta) -> float:
     return round(d.total_seconds() / 3600, 2)
 
 
+def _num(value: float, row: dict) -> str:
+    return f"{value:g}"
+
+
+PEOPLE = (
+    Column("person", "Person", lambda v, r: f"{r['_name']} ({v})"),
+    Column("hours", "Hours", _num),
+    Column("night_hours", "Night 22-06", _num, drop=2),
+    Column("weekend_hours", "Weekend", _num, drop=2),
+    Column("shifts", "Shifts", drop=1),
+    Column("longest_hours", "Longest (h)", _num, drop=1),
+)
+
+
+def rotation_columns(overload: float) -> tuple[Column, ...]:
+    return (
+        Column("rotation", "Rotation", style="bold"),
+        Column("coverage_percent", "Covered", lambda v, r: f"{v:g}%"),
+        Column("balance", "Balance", lambda v, r: f"{v:.2f}"),
+        Column("mean_hours", "Mean hours", _num, drop=1),
+        Column("overloaded", f"Over {overload:g}× mean",
+               lambda v, r: ", ".join(f"{p} ({r['hours'][p]:g}h)" for p in v) or "—", wrap=True),
+    )
+
+
 @app.command(short_help="Hours, nights and weekends per person; balance.")
+@options()
 def report(
-    ctx: typer.Context,
+    c: Context,
     rotations: RotArg = None,
     month: MonthOpt = None,
     start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative (default: this month; "
                                                              "--from alone covers 28 days).")] = None,
     to: ToOpt = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """Hours on call per person (nights, weekends, shifts, longest) and coverage and balance per
-    rotation, for a month (default: this one) or --from/--to."""
+    rotation, for a month (default: this one) or --from/--to. CSV lists the people."""
     from ..fairness import OVERLOAD
     from ..fairness import report as fairness_report
 
-    c = use(ctx, dir, tz, json)
     zone = c.zone
     d = c.load()
     ids = pick_rotations(d, rotations)
@@ -69,37 +92,17 @@ def report(
         a, b = month_range(month or to_wall(now, zone).strftime("%Y-%m"), zone)
     f = fairness_report(d, ids, a, b)
     people = [{"person": p.person, "hours": _hours(p.hours), "night_hours": _hours(p.night),
-               "weekend_hours": _hours(p.weekend), "shifts": p.shifts, "longest_hours": _hours(p.longest)}
-              for p in f.people]
+               "weekend_hours": _hours(p.weekend), "shifts": p.shifts, "longest_hours": _hours(p.longest),
+               "_name": _name(d, p.person)} for p in f.people]
     rots = [{"rotation": r.rotation, "coverage_percent": round(100 * r.coverage, 2), "balance": round(r.balance, 3),
              "mean_hours": _hours(r.mean), "overloaded": list(r.overloaded),
              "hours": {p: _hours(h) for p, h in r.hours.items()}} for r in f.rotations]
-    if json:
-        print(render.to_json({"start": a, "end": b, "people": people, "rotations": rots}, c.out_zone))
-        return
-    out = render.console()
     span = f"{render.when(a, zone)} → {render.when(b, zone)}"
-    out.print(render.table(people, [
-        render.Column("person", "Person", lambda v, r: f"{_name(d, v)} ({v})"),
-        render.Column("hours", "Hours", _num),
-        render.Column("night_hours", "Night 22-06", _num),
-        render.Column("weekend_hours", "Weekend", _num),
-        render.Column("shifts", "Shifts"),
-        render.Column("longest_hours", "Longest (h)", _num),
-    ], title=f"On-call load {span} (people's own zones for nights and weekends)"))
-    out.print(render.table(rots, [
-        render.Column("rotation", "Rotation", style="bold"),
-        render.Column("coverage_percent", "Covered", lambda v, r: f"{v:g}%"),
-        render.Column("balance", "Balance", lambda v, r: f"{v:.2f}"),
-        render.Column("mean_hours", "Mean hours", _num),
-        render.Column("overloaded", f"Over {OVERLOAD:g}× mean",
-                      lambda v, r: ", ".join(f"{p} ({r['hours'][p]:g}h)" for p in v) or "—"),
-    ], title="Rotations (balance: 1 = even, lower = uneven)",
-        row_style=lambda r: "red" if r["coverage_percent"] < 100 else None))
-
-
-def _num(value: float, row: dict) -> str:
-    return f"{value:g}"
+    body = {"start": a, "end": b, "people": [{k: v for k, v in p.items() if k != "_name"} for p in people],
+            "rotations": rots}
+    render.emit(c, Section(people, PEOPLE, f"On-call load {span} (people's own zones for nights and weekends)"),
+                Section(rots, rotation_columns(OVERLOAD), "Rotations (balance: 1 = even, lower = uneven)",
+                        lambda r: "red" if r["coverage_percent"] < 100 else None), body=body)
 
 
 def _name(d: Directory, pid: str) -> str:
@@ -180,20 +183,18 @@ def _symbols(people: list[str]) -> dict[str, str]:
 
 
 @app.command(short_help="The schedule as a picture (terminal or SVG).")
+@options(output=False)
 def timeline(
-    ctx: typer.Context,
+    c: Context,
     rotations: RotArg = None,
     start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative. Default: today 00:00.")] = None,
     days: Annotated[float, typer.Option("--days", help="How many days across.")] = 7,
     by_person: Annotated[bool, typer.Option("--by-person", help="One row per person instead of per rotation.")] = False,
     svg: Annotated[Path | None, typer.Option("--svg", help="Also save the picture as an SVG file.")] = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
 ) -> None:
     """A picture of who is on call: time across, a colour per person, gaps in red, now marked."""
     from ..coverage import Schedules, coverage_intervals
 
-    c = use(ctx, dir, tz)
     zone = c.zone
     d = c.load()
     ids = pick_rotations(d, rotations)

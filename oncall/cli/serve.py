@@ -14,7 +14,8 @@ import typer
 
 from .. import render
 from ..errors import NotFound
-from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, use
+from ..render import TIME, Column, Section
+from .context import DEFAULT_DIR, Context, DirOpt, options, use
 
 app = typer.Typer()
 
@@ -41,36 +42,40 @@ def serve(
     run(listen, public_url, cached_loader(c.dir), c.now, tick, token, tokens)
 
 
+INCIDENTS = (
+    Column("id", "Incident"),
+    Column("state", "State"),
+    Column("rotation", "Rotation"),
+    Column("dedup_key"),
+    Column("source"),
+    Column("opened", "Opened", TIME),
+    Column("paged", "Paged", lambda v, r: ", ".join(v) or "—", drop=2, wrap=True),
+    Column("acknowledged"),
+    Column("acknowledged_by", "Acknowledged by", lambda v, r: v or "", drop=1),
+    Column("resolved"),
+    Column("resolved_by"),
+    Column("alerts"),
+    Column("next", "Next step", lambda v, r: r["_next"], machine=False, drop=3),
+    Column("next.step"),
+    Column("next.due"),
+    Column("message", "Message", wrap=True),
+)
+
+
 @app.command(short_help="Open and recent incidents: state, who was paged.")
+@options(dir=False)
 def incidents(
-    ctx: typer.Context,
+    c: Context,
     days: Annotated[int, typer.Option("--days", min=0, max=3650, help="Resolved incidents opened this recently.")]
     = 7,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """Incidents in the store: every open one, and those resolved in the last --days."""
     from ..serve.sqlite import IncidentStore
 
-    c = use(ctx, None, tz, json)
     zone = c.zone
-    rows = IncidentStore().incidents(c.now() - timedelta(days=days))
-    if json:
-        print(render.to_json(rows, c.out_zone))
-        return
-    if not rows:
-        render.console().print("No incidents.", markup=False)
-        return
-    render.console().print(render.table(rows, [
-        render.Column("id", "Incident"),
-        render.Column("state", "State"),
-        render.Column("rotation", "Rotation"),
-        render.Column("opened", "Opened", lambda v, r: render.when(v, zone)),
-        render.Column("paged", "Paged", lambda v, r: ", ".join(v) or "—"),
-        render.Column("acknowledged_by", "Acknowledged by", lambda v, r: v or ""),
-        render.Column("next", "Next step", lambda v, r: f"{v['step']} at {render.when(v['due'], zone)}" if v else ""),
-        render.Column("message", "Message"),
-    ], title="Incidents"))
+    rows = [r | {"_next": f"{r['next']['step']} at {render.when(r['next']['due'], zone)}" if r["next"] else ""}
+            for r in IncidentStore().incidents(c.now() - timedelta(days=days))]
+    render.emit(c, Section(rows, INCIDENTS, "Incidents"), empty="No incidents.")
 
 
 def _move(ctx: typer.Context, incident: int, action: str, by: str | None) -> None:

@@ -30,7 +30,10 @@ MIN_EVERY = timedelta(minutes=1)
 MAX_EVERY = timedelta(days=366)
 MAX_WAIT = timedelta(hours=24)
 
-PERSON_KEYS = {"name", "phone", "timezone", "email", "notify", "away"}
+PERSON_KEYS = {"name", "phone", "timezone", "email", "notify", "away", "remind", "quiet"}
+NOTICE_KEYS = {"remind", "quiet"}  # also people.toml's folder-wide [defaults]
+MAX_REMIND = timedelta(days=28)
+QUIET = re.compile(r"^\s*([01][0-9]|2[0-3]):([0-5][0-9])\s*-\s*([01][0-9]|2[0-3]):([0-5][0-9])\s*$")
 AWAY_KEYS = {"start", "end", "note"}
 ROTATION_KEYS = {"name", "timezone", "coverage", "layer", "override", "escalation", "description"}
 LAYER_KEYS = {"name", "members", "start", "every", "only", "until", "timezone", "from"}
@@ -133,7 +136,8 @@ def _with_validity(people: dict[str, Person]) -> dict[str, Person]:
 
 def _people(f: File, data: dict) -> dict[str, Person] | None:
     """The people by id; None if there is no table of people to check references against."""
-    f.keys(data, (), {"people"}, ("people",))
+    f.keys(data, (), {"people", "defaults"}, ("people",))
+    folder = _defaults(f, data)
     table = data.get("people")
     if table is None:
         return None
@@ -180,9 +184,39 @@ def _people(f: File, data: dict) -> dict[str, Person] | None:
         people[pid] = Person(
             id=pid, name=name, phone=phone, timezone=zone,
             email=f.text(p, path, "email"), notify=tuple(notify) if notify else DEFAULT_NOTIFY,
-            away=tuple(sorted(away, key=lambda a: a.start)),
+            away=tuple(sorted(away, key=lambda a: a.start)), **(folder | _notice_settings(f, p, path)),
         )
     return people
+
+
+def _defaults(f: File, data: dict) -> dict:
+    """The folder-wide ``[defaults]`` of people.toml, as Person fields."""
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        f.problem(("defaults",), "must be a table ([defaults] with remind, quiet)")
+        return {}
+    f.keys(defaults, ("defaults",), NOTICE_KEYS)
+    return _notice_settings(f, defaults, ("defaults",))
+
+
+def _notice_settings(f: File, data: dict, path: tuple) -> dict:
+    """``remind`` and ``quiet`` as Person fields, for those of the two ``data`` sets."""
+    out: dict = {}
+    remind = f.strings(data, path, "remind")
+    if remind is not None:
+        leads = [f.duration({"remind": r}, path, "remind", MIN_EVERY, MAX_REMIND) for r in remind]
+        if all(leads):
+            out["remind"] = tuple(sorted(set(leads), reverse=True))
+    quiet = f.text(data, path, "quiet")
+    if quiet is not None:
+        m = QUIET.match(quiet)
+        a, b = (int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])) if m else (0, 0)
+        if a == b:
+            f.problem(path + ("quiet",), f"{quoted(quiet)} is not a daily window (use e.g. \"22:00-08:00\", "
+                      "hours 00-23, the end on the next day when it is earlier)")
+        else:
+            out["quiet"] = (a, b)
+    return out
 
 
 def _person_ref(f: File, path: tuple, who: str, people: dict[str, Person] | None) -> bool:

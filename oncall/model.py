@@ -17,6 +17,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 DEFAULT_NOTIFY = ("sms", "voice")
+DEFAULT_REMIND = (timedelta(hours=1),)  # reminder leads when neither the person nor [defaults] says
 DEFAULT_WAIT = timedelta(minutes=5)
 
 
@@ -37,6 +38,8 @@ class Person(NamedTuple):
     notify: tuple[str, ...] = DEFAULT_NOTIFY
     away: tuple[Away, ...] = ()
     phone_ok: bool | None = None  # validity if already known (the loader's cache), else None
+    remind: tuple[timedelta, ...] = DEFAULT_REMIND  # leads before each shift start, longest first
+    quiet: tuple[int, int] | None = None  # daily quiet window in their zone: minutes after midnight, [start, end)
 
     @property
     def phone_valid(self) -> bool:

@@ -19,6 +19,7 @@ def schemas() -> dict[str, dict]:
                "description": "Weekly windows: 'mon-fri 09:00-17:00', 'daily 22:00-06:00', "
                               "'fri 17:00 - mon 09:00', 'sat-sun', 'always'."}
     person = {"type": "string", "pattern": PERSON_ID.pattern, "description": "A person id from people.toml."}
+    notices = _notices(duration)
 
     def obj(required: list[str], props: dict, description: str) -> dict:
         return {"type": "object", "description": description, "additionalProperties": False,
@@ -52,8 +53,22 @@ def schemas() -> dict[str, dict]:
             "away": {"type": "array", "items": obj(["start", "end"], {
                 "start": time_, "end": time_, "note": {"type": "string"},
             }, "Time off: unreachable in [start, end); a date is midnight in the person's zone.")},
+            **notices,
         }, "A person."),
-    }}, "The oncall people file (rotations/people.toml).")
+    }, "defaults": obj([], notices, "Folder-wide notice settings; a person's own keys win.")},
+        "The oncall people file (rotations/people.toml).")
     draft = "http://json-schema.org/draft-07/schema#"
     return {"people": {"$schema": draft, "title": "oncall people", **people},
             "rotation": {"$schema": draft, "title": "oncall rotation", **rotation}}
+
+
+def _notices(duration: dict) -> dict:
+    """``remind`` and ``quiet``: a person's keys, and ``[defaults]``'s."""
+    from .load import QUIET
+
+    return {
+        "remind": {"type": "array", "items": duration,
+                   "description": "Reminders before each shift start, e.g. [\"1d\", \"1h\"] (default [\"1h\"])."},
+        "quiet": {"type": "string", "pattern": QUIET.pattern,
+                  "description": "Daily quiet hours in the person's zone, e.g. 22:00-08:00 (see docs/notify.md)."},
+    }

@@ -77,6 +77,22 @@ def bundled(tmp_path) -> Path:
     return dest
 
 
+@pytest.fixture
+def smtp(monkeypatch):
+    """A running SMTP server; ``ONCALL_SMTP_URL``/``ONCALL_SMTP_FROM`` point at it."""
+    from aiosmtpd.controller import Controller
+    from smtp_support import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
+    controller.start()
+    inbox.url = f"smtp://127.0.0.1:{controller.port}"
+    monkeypatch.setenv("ONCALL_SMTP_URL", inbox.url)
+    monkeypatch.setenv("ONCALL_SMTP_FROM", "Oncall Bot <oncall@example.org>")
+    yield inbox
+    controller.stop()
+
+
 def write_folder(root: Path, files: dict[str, str | bytes]) -> Path:
     """Create a data folder from ``{name: text}``."""
     root.mkdir(parents=True, exist_ok=True)

@@ -79,13 +79,14 @@ def test_a_channel_registered_by_a_test_pages_end_to_end(cli, pigeon, tmp_path):
 def test_the_loader_and_the_schema_read_the_registry(cli, pigeon, tmp_path):
     folder = write_folder(tmp_path / "rot", {"people.toml": PEOPLE.replace('"pigeon"', '"owl"'), "ops.toml": OPS})
     r = cli("check", "--dir", str(folder), "--from", "2026-03-10T00:00Z", "--days", "1")
-    assert r.code == 3 and "people.alice.notify: unknown channel 'owl' (use sms and/or voice and/or pigeon)" in r.err
+    assert r.code == 3
+    assert "people.alice.notify: unknown channel 'owl' (use sms and/or voice and/or email and/or pigeon)" in r.err
     r = cli("schema", "people")
     notify = json.loads(r.out)["properties"]["people"]["additionalProperties"]["properties"]["notify"]
-    assert notify["items"]["enum"] == ["sms", "voice", "pigeon"]
+    assert notify["items"]["enum"] == ["sms", "voice", "email", "pigeon"]
 
 
 def test_an_unregistered_channel_is_an_input_error(cli, tmp_path):
     folder = write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": OPS})
     r = cli("page", "ops", "-m", "x", "--dir", str(folder), "--dry-run")
-    assert r.code == 3 and "people.alice.notify: unknown channel 'pigeon' (use sms and/or voice)" in r.err
+    assert r.code == 3 and "people.alice.notify: unknown channel 'pigeon' (use sms and/or voice and/or email)" in r.err

@@ -27,4 +27,6 @@ COMMANDS = {
     "incidents": "serve",
     "ack": "serve",
     "resolve": "serve",
+    "notify": "notify",
+    "notifications": "notify",
 }

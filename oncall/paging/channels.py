@@ -13,7 +13,7 @@ channel to fall back on when it cannot reach the person (``fallback``).
 may take in all (the engine computes it from the step's time left; None: the pager's
 default), and pass it to every pager call they make.
 
-The built-in channels (``sms``, ``voice``) live in their own modules and are registered
+The built-in channels (``sms``, ``voice``, ``email``) live in their own modules and are registered
 the first time the registry is read, so importing this module costs nothing.
 """
 
@@ -26,7 +26,7 @@ from datetime import datetime
 from . import Pager, Sent, Status
 
 ACK, FAILED = "acknowledged", "failed"
-BUILTIN = ("sms", "voice")  # modules oncall.paging.<name>, registered on first use
+BUILTIN = ("sms", "voice", "email")  # modules oncall.paging.<name>, registered on first use
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class Channel:
     address: str = "phone"  # the Person field the channel sends to
     fallback: str | None = None  # tried when ``refusal`` says this channel cannot reach the person
     mobile_only: bool = False  # ``contacts`` flags a landline on this channel
+    notices: bool = False  # carries `oncall notify`'s reminders and notices (``notice``)
 
     def send(self, pager: Pager, to: str, text: PageText, timeout: float | None = None) -> Sent:
         """Send the page to address ``to``; raises ``PagerError`` (``unknown`` when it may
@@ -75,6 +76,12 @@ class Channel:
     def stop(self, pager: Pager, sid: str, status: Status | None, timeout: float | None = None) -> None:
         """End an attempt still in progress (the step's time is up, or it was acknowledged
         elsewhere); raises ``PagerError``."""
+
+    def notice(self, pager: Pager, to: str, name: str, subject: str, body: str,
+               timeout: float | None = None) -> Sent:
+        """Send a reminder or notice (not a page: nothing to acknowledge) to address ``to``
+        of the person called ``name``; raises ``PagerError``. Only for ``notices`` channels."""
+        raise NotImplementedError
 
     def refusal(self, code: int | None) -> str | None:
         """The attempt status when the provider's error ``code`` means this channel cannot

@@ -15,6 +15,7 @@ class Sms(Channel):
     name = "sms"
     fallback = "voice"
     mobile_only = True
+    notices = True
 
     def send(self, pager: Pager, to: str, text: PageText, timeout: float | None = None) -> Sent:
         from .text import sms_body
@@ -34,6 +35,10 @@ class Sms(Channel):
             if r.sent_at >= since and r.body.strip().lower().startswith("ack"):
                 return r.sent_at
         return None
+
+    def notice(self, pager: Pager, to: str, name: str, subject: str, body: str,
+               timeout: float | None = None) -> Sent:
+        return pager.send_sms(to, body, timeout=timeout)
 
     def refusal(self, code: int | None) -> str | None:
         if code in SMS_REFUSED:

@@ -1,0 +1,120 @@
+"""Notice commands: ``notify`` (reminders, handoff and change notices; cron-safe) and
+``notifications`` (what was sent, failed or skipped). Semantics in ``oncall.notify``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from .. import render
+from ..errors import PagingFailed
+from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, use
+from .times import parse_duration_option, parse_time
+
+app = typer.Typer()
+
+
+def make_pager():
+    """Twilio from the environment, built when the first SMS notice goes out (tests
+    replace this)."""
+    from ..paging.twilio import Credentials, TwilioPager
+
+    return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
+
+
+def _deliverer():
+    from ..paging import PagerError, channels
+
+    pager = []
+
+    def deliver(channel: str, address: str, name: str, subject: str, body: str) -> str:
+        chan = channels.get(channel)
+        if chan.address == "phone" and not pager:
+            try:
+                pager.append(make_pager())
+            except PagingFailed as e:
+                raise PagerError(str(e), local=True) from None
+        return chan.notice(pager[0] if pager else None, address, name, subject, body, timeout=10).sid
+
+    return deliver
+
+
+def _open_incidents(store_exists: bool) -> dict[str, list[dict]]:
+    """Open incidents by rotation, for handoff notices (none before any store exists)."""
+    if not store_exists:
+        return {}
+    from ..serve.sqlite import IncidentStore
+
+    out: dict[str, list[dict]] = {}
+    for i in IncidentStore().incidents(None):
+        if i["state"] != "resolved":
+            out.setdefault(i["rotation"], []).append(i)
+    return out
+
+
+@app.command(short_help="Send due shift reminders, handoff notices and change notices (run it from cron).")
+def notify(
+    ctx: typer.Context,
+    at: Annotated[str | None, typer.Option("--at", help="Run as of another instant (ISO or relative).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")]
+    = False,
+    days: Annotated[int, typer.Option("--days", min=1, max=90, help="Change notices look this many days ahead.")]
+    = 14,
+    grace: Annotated[str, typer.Option("--grace", help="How late a missed reminder or handoff notice may still "
+                                                       "go out.")] = "2h",
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Send what is due now, each notice once however often or wherever this runs.
+    Exit 0; 1 when a send failed (a later run retries it); why each was skipped or
+    failed goes to stderr."""
+    from ..notify.run import run
+    from ..notify.store import open_notices
+
+    c = use(ctx, dir, tz, json)
+    t = parse_time(at, c.zone, c.now(), "--at") if at is not None else c.now()
+    window = parse_duration_option(grace, "--grace")
+    d = c.load()
+    store = open_notices(readonly=dry_run)
+    rows = run(d, store, t, _deliverer(), incidents=_open_incidents(store is not None), grace=window, days=days,
+               dry_run=dry_run, log=lambda line: print(f"oncall: notify: {line}", file=sys.stderr))
+    _show(c, rows, "Would send" if dry_run else "Notices", "Nothing due.")
+    if any(r["status"] == "failed" for r in rows):
+        raise typer.Exit(1)  # cron mails the output; the next runs retry (up to 3 sends in all)
+
+
+@app.command(short_help="Notices `notify` sent, failed or skipped.")
+def notifications(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000, help="Show the newest N.")] = 50,
+    tz: TzOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """The notice log, oldest first (the newest --limit)."""
+    from ..notify.store import open_notices
+
+    c = use(ctx, None, tz, json)
+    store = open_notices(readonly=True)
+    _show(c, store.notices(limit=limit) if store else [], "Notifications", "No notifications.")
+
+
+def _show(c, rows: list[dict], title: str, empty: str) -> None:
+    if c.format == "json":
+        print(render.to_json(rows, c.out_zone))
+        return
+    if not rows:
+        render.console().print(empty, markup=False)
+        return
+    zone = c.zone
+    render.console().print(render.table(rows, [
+        render.Column("status", "Status"),
+        render.Column("kind", "Kind"),
+        render.Column("person", "To"),
+        render.Column("channel", "By", lambda v, r: v or "—"),
+        render.Column("due", "Due", lambda v, r: render.when(v, zone)),
+        render.Column("subject", "Subject"),
+    ], title=title))

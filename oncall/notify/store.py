@@ -1,0 +1,82 @@
+"""The notice store: what ``oncall notify`` sent, failed or skipped, and what it last
+announced to each person. The interface, and the factory.
+
+Exactly once: every notice has a unique key, and ``claim`` lets one process (of any
+number running at once) own a key before it sends; a failed send may be claimed again
+at a later run (at most ``MAX_TRIES`` sends in all); one that may have gone out
+(``unknown``) or is still ``sending`` after a crash is never sent again. ``announce``
+reads a person's last snapshot, computes the change notice and writes both in one
+atomic step, so a change is announced once however many runs see it.
+
+It lives in the page store's database (``paging.store.open_store`` configuration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from .plan import Notice
+
+MAX_TRIES = 3
+SENT, FAILED, SKIPPED, PENDING, SENDING, UNKNOWN = "sent", "failed", "skipped", "pending", "sending", "unknown"
+
+
+class NoticeStore(Protocol):
+    def claim(self, notice: Notice, channel: str | None, now: datetime) -> bool:
+        """Own ``notice`` for sending (status ``sending``): True if it was new, pending,
+        or failed fewer than ``MAX_TRIES`` times; False if another run has it. Atomic."""
+        ...
+
+    def finish(self, key: str, status: str, now: datetime, detail: str = "") -> None:
+        """Record the outcome of a claimed notice (``sent``, ``failed``, ``unknown``)."""
+        ...
+
+    def skip(self, notice: Notice, now: datetime, reason: str) -> bool:
+        """Record ``notice`` as skipped; True if that is news (not recorded before)."""
+        ...
+
+    def status(self, key: str) -> str | None:
+        """A notice's status, None if never recorded."""
+        ...
+
+    def announce(self, person: str, snapshot: dict, now: datetime,
+                 diff: Callable[[dict | None], Notice | None]) -> Notice | None:
+        """Replace ``person``'s snapshot with ``snapshot``; ``diff(previous snapshot)``
+        gives the change notice, stored ``pending`` with it. One atomic step."""
+        ...
+
+    def first_run(self, now: datetime | None = None) -> datetime | None:
+        """When the first run was (``now`` if none was recorded and ``now`` is given:
+        recorded atomically, so concurrent first runs agree)."""
+        ...
+
+    def pending(self, now: datetime) -> list[Notice]:
+        """Change notices waiting to go out whose time has come (due at or before ``now``)."""
+        ...
+
+    def notices(self, since: datetime | None = None, limit: int | None = 50) -> list[dict]:
+        """Recorded notices, oldest first (the newest ``limit``)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_notices(*, readonly: bool = False, env: dict | None = None) -> NoticeStore | None:
+    """The configured notice store (None when ``readonly`` and nothing was stored yet).
+    Raises ``StoreError``."""
+    import os
+    from pathlib import Path
+
+    from ..errors import StoreError
+    from ..paging.store import DATABASE_URL
+
+    env = os.environ if env is None else env
+    url = env.get(DATABASE_URL, "").strip()
+    if url and not url.startswith("sqlite:///"):
+        raise StoreError(f"{DATABASE_URL}: only sqlite:///PATH stores keep notices in this version")
+    from .sqlite import SQLiteNotices
+
+    path = Path(url[len("sqlite://"):]) if url else None
+    return SQLiteNotices.reader(path) if readonly else SQLiteNotices(path)

@@ -32,6 +32,7 @@ CASES = {
     "pages": (["pages"], None),
     "pages-show": (["pages", "show", "1"], "attempts"),
     "incidents": (["incidents"], None),
+    "notify-dry-run": (["notify", "--dir", D, "--dry-run", "--at", "2027-01-04T13:30Z"], None),
 }
 
 

@@ -11,7 +11,8 @@ import typer
 
 from .. import render
 from ..errors import PagingFailed
-from .context import DEFAULT_DIR, DirOpt, JsonOpt, TzOpt, use
+from ..render import TIME, Column, Section
+from .context import Context, options
 from .times import parse_duration_option, parse_time
 
 app = typer.Typer()
@@ -55,9 +56,25 @@ def _open_incidents(store_exists: bool) -> dict[str, list[dict]]:
     return out
 
 
+NOTICES = (
+    Column("status", "Status"),
+    Column("kind", "Kind"),
+    Column("person", "To"),
+    Column("rotation"),
+    Column("channel", "By"),
+    Column("due", "Due", TIME),
+    Column("subject", "Subject", wrap=True),
+    Column("body"),
+    Column("detail"),
+    Column("key"),
+)
+LOGGED = (*NOTICES, Column("tries"), Column("at"))
+
+
 @app.command(short_help="Send due shift reminders, handoff notices and change notices (run it from cron).")
+@options()
 def notify(
-    ctx: typer.Context,
+    c: Context,
     at: Annotated[str | None, typer.Option("--at", help="Run as of another instant (ISO or relative).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")]
     = False,
@@ -65,9 +82,6 @@ def notify(
     = 14,
     grace: Annotated[str, typer.Option("--grace", help="How late a missed reminder or handoff notice may still "
                                                        "go out.")] = "2h",
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """Send what is due now, each notice once however often or wherever this runs.
     Exit 0; 1 when a send failed (a later run retries it); why each was skipped or
@@ -75,46 +89,27 @@ def notify(
     from ..notify.run import run
     from ..notify.store import open_notices
 
-    c = use(ctx, dir, tz, json)
     t = parse_time(at, c.zone, c.now(), "--at") if at is not None else c.now()
     window = parse_duration_option(grace, "--grace")
     d = c.load()
     store = open_notices(readonly=dry_run)
     rows = run(d, store, t, _deliverer(), incidents=_open_incidents(store is not None), grace=window, days=days,
                dry_run=dry_run, log=lambda line: print(f"oncall: notify: {line}", file=sys.stderr))
-    _show(c, rows, "Would send" if dry_run else "Notices", "Nothing due.")
+    render.emit(c, Section(rows, NOTICES, "Would send" if dry_run else "Notices"), empty="Nothing due.")
     if any(r["status"] == "failed" for r in rows):
         raise typer.Exit(1)  # cron mails the output; the next runs retry (up to 3 sends in all)
 
 
 @app.command(short_help="Notices `notify` sent, failed or skipped.")
+@options(dir=False)
 def notifications(
-    ctx: typer.Context,
+    c: Context,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100_000, help="Show the newest N.")] = 50,
-    tz: TzOpt = None,
-    json: JsonOpt = False,
 ) -> None:
     """The notice log, oldest first (the newest --limit)."""
     from ..notify.store import open_notices
 
-    c = use(ctx, None, tz, json)
     store = open_notices(readonly=True)
-    _show(c, store.notices(limit=limit) if store else [], "Notifications", "No notifications.")
+    rows = store.notices(limit=limit) if store else []
+    render.emit(c, Section(rows, LOGGED, "Notifications"), empty="No notifications.")
 
-
-def _show(c, rows: list[dict], title: str, empty: str) -> None:
-    if c.format == "json":
-        print(render.to_json(rows, c.out_zone))
-        return
-    if not rows:
-        render.console().print(empty, markup=False)
-        return
-    zone = c.zone
-    render.console().print(render.table(rows, [
-        render.Column("status", "Status"),
-        render.Column("kind", "Kind"),
-        render.Column("person", "To"),
-        render.Column("channel", "By", lambda v, r: v or "—"),
-        render.Column("due", "Due", lambda v, r: render.when(v, zone)),
-        render.Column("subject", "Subject"),
-    ], title=title))

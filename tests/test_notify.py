@@ -248,7 +248,7 @@ def test_sms_notices_go_through_the_pager(cli, tmp_path, monkeypatch, use_clock)
 
     clock = use_clock(datetime(2026, 3, 16, 8, 1, tzinfo=timezone.utc))
     pager = FakePager(clock)
-    monkeypatch.setattr(importlib.import_module("oncall.cli.notify"), "make_pager", lambda: pager)
+    monkeypatch.setattr(importlib.import_module("oncall.notify.run"), "make_pager", lambda: pager)
     people = PEOPLE.replace('email = "zoe@example.com"', 'phone = "+14155550101"').replace(
         'notify = ["email"]\nremind', 'notify = ["voice", "sms"]\nremind')
     folder = write_folder(tmp_path / "rot", {"people.toml": people, "ops.toml": OPS})
@@ -278,3 +278,128 @@ name = "Carol"
     d = load_directory(write_folder(tmp_path / "b", {"people.toml": people.replace('[defaults]\nremind = ["1h"]\n',
                                                                                    ""), "ops.toml": OPS}))
     assert d.people["carol"].remind == (timedelta(hours=1),) and d.people["carol"].quiet is None
+
+
+def test_serve_runs_notify_at_its_interval_and_each_notice_goes_once(folder, smtp):
+    import asyncio
+
+    from oncall.notify.run import job
+    from oncall.serve.runner import every
+
+    once = job(folder, lambda: datetime(2026, 3, 16, 8, 1, tzinfo=timezone.utc), lambda line: None)
+    runs: list[int] = []
+
+    async def main():
+        loop, stop = asyncio.get_running_loop(), asyncio.Event()
+
+        def counted() -> int:
+            runs.append(once())
+            if len(runs) == 3:
+                loop.call_soon_threadsafe(stop.set)
+            return runs[-1]
+
+        await asyncio.wait_for(every(counted, 0.01, stop), 20)
+
+    asyncio.run(main())
+    assert runs == [1, 0, 0]
+    assert subjects(smtp, "zoe@") == ["On call for Ops in 1h: from Mon 2026-03-16 02:00 PDT"]
+
+
+def test_a_failing_notify_run_inside_serve_is_logged_and_the_next_one_comes(caplog):
+    import asyncio
+
+    from oncall.serve.runner import every
+
+    calls: list[int] = []
+
+    async def main():
+        loop, stop = asyncio.get_running_loop(), asyncio.Event()
+
+        def flaky() -> int:
+            calls.append(1)
+            if len(calls) == 2:
+                loop.call_soon_threadsafe(stop.set)
+            raise OSError("people.toml vanished")
+
+        await asyncio.wait_for(every(flaky, 0.01, stop), 20)
+
+    asyncio.run(main())
+    assert len(calls) == 2 and "sending due notices failed" in caplog.text
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (openssl), the CA the client trusts."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@pytest.mark.parametrize("scheme", ["smtp+starttls", "smtps"])
+def test_email_over_tls_logs_in_with_credentials_from_the_url_and_never_shows_them(tls_files, scheme):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from smtp_support import Inbox, free_port
+
+    from oncall.paging import PagerError
+    from oncall.paging.email import Smtp
+
+    cert, key = tls_files
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox, port = Inbox(), free_port()
+
+    def login(server, session, envelope, mechanism, data):
+        return AuthResult(success=(data.login, data.password) == (b"bot", b"p@ss word"), handled=False)
+
+    # aiosmtpd offers AUTH after STARTTLS only; on an implicit TLS port it cannot tell, so it is told.
+    tls = ({"ssl_context": context, "auth_require_tls": False} if scheme == "smtps"
+           else {"tls_context": context, "require_starttls": True, "auth_require_tls": True})
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=login, ready_timeout=10, **tls)
+    controller.start()
+    try:
+        env = {"ONCALL_SMTP_URL": f"{scheme}://bot:p%40ss%20word@127.0.0.1:{port}",
+               "ONCALL_SMTP_FROM": "oncall@example.org", "ONCALL_SMTP_CA": str(cert)}
+        Smtp.from_env(env).send("zoe@example.com", "Zoë Ångström", "Subject ü", "Body ü")
+        assert len(inbox.messages) == 1 and inbox.messages[0].get_content().strip() == "Body ü"
+        wrong = Smtp.from_env(env | {"ONCALL_SMTP_URL": f"{scheme}://bot:hunter2@127.0.0.1:{port}"})
+        with pytest.raises(PagerError) as refused:
+            wrong.send("zoe@example.com", "Zoë", "s", "b")
+        assert "535" in str(refused.value) and "hunter2" not in str(refused.value) + repr(wrong)
+        assert not refused.value.transient and len(inbox.raw) == 1
+    finally:
+        controller.stop()
+
+
+def test_a_password_is_never_sent_without_tls_to_another_host():
+    from oncall.paging import PagerError
+    from oncall.paging.email import Smtp
+
+    with pytest.raises(PagerError) as e:
+        Smtp.from_env({"ONCALL_SMTP_URL": "smtp://bot:hunter2@mail.example.com", "ONCALL_SMTP_FROM": "a@b.c"})
+    assert "without TLS" in str(e.value) and "hunter2" not in str(e.value) and e.value.local
+
+
+def test_email_is_a_paging_channel_too(cli, smtp, folder, monkeypatch, use_clock):
+    import importlib
+
+    from oncall.paging.fake import FakePager
+
+    use_clock(datetime(2026, 3, 16, 12, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "make_pager", FakePager)
+    # Reachable still means a valid phone (DESIGN); email is one more channel in her order.
+    people = PEOPLE.replace('notify = ["email"]\nremind', 'phone = "+14155550101"\nnotify = ["email", "sms"]\nremind')
+    (folder / "people.toml").write_text(people, encoding="utf-8")
+    r = cli("page", "ops", "-m", "disk full on db-1", "--dir", str(folder), "--json")
+    page = json.loads(r.out)
+    assert r.code == 1 and page["outcome"] == "unreached"  # an email cannot acknowledge; nobody replied
+    attempt, sms = page["attempts"]
+    assert (attempt["person"], attempt["channel"]) == ("alice", "email") and attempt["sid"].startswith("<")
+    assert (sms["channel"], sms["person"]) == ("sms", "alice")
+    (m,) = smtp.messages
+    assert str(m["Subject"]) == f"[oncall] #{page['id']} ops: disk full on db-1"
+    assert m["Message-ID"] == attempt["sid"] and "disk full on db-1" in m.get_content()

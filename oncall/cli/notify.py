@@ -3,57 +3,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
 import typer
 
 from .. import render
-from ..errors import PagingFailed
 from ..render import TIME, Column, Section
 from .context import Context, options
 from .times import parse_duration_option, parse_time
 
 app = typer.Typer()
-
-
-def make_pager():
-    """Twilio from the environment, built when the first SMS notice goes out (tests
-    replace this)."""
-    from ..paging.twilio import Credentials, TwilioPager
-
-    return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
-
-
-def _deliverer():
-    from ..paging import PagerError, channels
-
-    pager = []
-
-    def deliver(channel: str, address: str, name: str, subject: str, body: str) -> str:
-        chan = channels.get(channel)
-        if chan.address == "phone" and not pager:
-            try:
-                pager.append(make_pager())
-            except PagingFailed as e:
-                raise PagerError(str(e), local=True) from None
-        return chan.notice(pager[0] if pager else None, address, name, subject, body, timeout=10).sid
-
-    return deliver
-
-
-def _open_incidents(store_exists: bool) -> dict[str, list[dict]]:
-    """Open incidents by rotation, for handoff notices (none before any store exists)."""
-    if not store_exists:
-        return {}
-    from ..serve.sqlite import IncidentStore
-
-    out: dict[str, list[dict]] = {}
-    for i in IncidentStore().incidents(None):
-        if i["state"] != "resolved":
-            out.setdefault(i["rotation"], []).append(i)
-    return out
 
 
 NOTICES = (
@@ -86,14 +46,14 @@ def notify(
     """Send what is due now, each notice once however often or wherever this runs.
     Exit 0; 1 when a send failed (a later run retries it); why each was skipped or
     failed goes to stderr."""
-    from ..notify.run import run
+    from ..notify.run import deliverer, open_incidents, run
     from ..notify.store import open_notices
 
     t = parse_time(at, c.zone, c.now(), "--at") if at is not None else c.now()
     window = parse_duration_option(grace, "--grace")
     d = c.load()
     store = open_notices(readonly=dry_run)
-    rows = run(d, store, t, _deliverer(), incidents=_open_incidents(store is not None), grace=window, days=days,
+    rows = run(d, store, t, deliverer(), incidents=open_incidents(store is not None), grace=window, days=days,
                dry_run=dry_run, log=lambda line: print(f"oncall: notify: {line}", file=sys.stderr))
     render.emit(c, Section(rows, NOTICES, "Would send" if dry_run else "Notices"), empty="Nothing due.")
     if any(r["status"] == "failed" for r in rows):

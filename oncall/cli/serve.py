@@ -28,6 +28,9 @@ def serve(
         "--public-url", help="The URL Twilio reaches this service at (callbacks are signed for it).")] = None,
     tick: Annotated[float, typer.Option("--tick", min=0.05, max=60, help="Seconds between looks for due steps.")]
     = 1.0,
+    notify_every: Annotated[float, typer.Option(
+        "--notify-every", min=0, max=3600, help="Seconds between `oncall notify` runs inside the service "
+                                                "(reminders, handoff and change notices); 0: none.")] = 60.0,
     dir: DirOpt = DEFAULT_DIR,
 ) -> None:
     """Serve POST /v1/alertmanager|grafana|alerts/ROTATION, /v1/twilio/*, GET /healthz, /metrics."""
@@ -38,8 +41,14 @@ def serve(
     token = os.environ.get("ONCALL_INTAKE_TOKEN") or None
     tokens = [t for t in (os.environ.get("TWILIO_AUTH_TOKEN"), os.environ.get("ONCALL_TWILIO_PREVIOUS_AUTH_TOKEN"))
               if t]
+    notices = None
+    if notify_every:
+        from ..notify.run import job
+
+        notices = (job(c.dir, c.now, lambda line: print(f"oncall: notify: {line}", file=sys.stderr)),
+                   max(notify_every, 10.0))
     # Not c.load: a long-running service must not gc.freeze every load.
-    run(listen, public_url, cached_loader(c.dir), c.now, tick, token, tokens)
+    run(listen, public_url, cached_loader(c.dir), c.now, tick, token, tokens, notices)
 
 
 INCIDENTS = (

@@ -109,3 +109,61 @@ def _skip_reason(n: Notice, t: datetime, grace: timedelta, p: Person | None,
     if found is None:
         return "no phone or email to send it to"
     return None
+
+
+def make_pager():
+    """Twilio from the environment, built when the first SMS notice goes out (tests
+    replace this)."""
+    import os
+
+    from ..paging.twilio import Credentials, TwilioPager
+
+    return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
+
+
+def deliverer() -> Deliver:
+    """Delivery through the channel registry; the pager is built at the first SMS."""
+    from ..errors import PagingFailed
+    from ..paging import channels
+
+    pager = []
+
+    def deliver(channel: str, address: str, name: str, subject: str, body: str) -> str:
+        chan = channels.get(channel)
+        if chan.address == "phone" and not pager:
+            try:
+                pager.append(make_pager())
+            except PagingFailed as e:
+                raise PagerError(str(e), local=True) from None
+        return chan.notice(pager[0] if pager else None, address, name, subject, body, timeout=10).sid
+
+    return deliver
+
+
+def open_incidents(store_exists: bool) -> dict[str, list[dict]]:
+    """Open incidents by rotation, for handoff notices (none before any store exists)."""
+    if not store_exists:
+        return {}
+    from ..serve.sqlite import IncidentStore
+
+    out: dict[str, list[dict]] = {}
+    for i in IncidentStore().incidents(None):
+        if i["state"] != "resolved":
+            out.setdefault(i["rotation"], []).append(i)
+    return out
+
+def job(root, now: Callable[[], datetime], log: Callable[[str], None]) -> Callable[[], int]:
+    """One run over the folder ``root`` at ``now()``, as ``oncall serve`` repeats it;
+    returns how many notices were sent."""
+    from ..load import load_directory
+    from .store import open_notices
+
+    def once() -> int:
+        store = open_notices()
+        try:
+            rows = run(load_directory(root), store, now(), deliverer(), incidents=open_incidents(True), log=log)
+        finally:
+            store.close()
+        return sum(r["status"] == SENT for r in rows)
+
+    return once

@@ -82,8 +82,8 @@ class Metrics:
 
 
 def serve(listen: str, public_url: str | None, load: Callable, now: Callable[[], datetime], tick: float,
-          token: str | None, tokens: list[str]) -> None:
-    """Run until SIGTERM/SIGINT."""
+          token: str | None, tokens: list[str], notices: tuple[Callable[[], int], float] | None = None) -> None:
+    """Run until SIGTERM/SIGINT. ``notices``: a notify run and the seconds between runs."""
     import uvicorn
 
     from .app import Config, build
@@ -108,25 +108,40 @@ def serve(listen: str, public_url: str | None, load: Callable, now: Callable[[],
     wake = asyncio.Event()
     cfg = Config(store, load, now, token, public, Signatures(tokens), metrics, wake.set)
     app = build(cfg)
-    app.router.lifespan_context = _lifespan(stepper, wake, tick)
+    app.router.lifespan_context = _lifespan(stepper, wake, tick, notices)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, timeout_keep_alive=5,
                             timeout_graceful_shutdown=GRACE, limit_concurrency=500, server_header=False)
     uvicorn.Server(config).run()
 
 
-def _lifespan(stepper, wake: asyncio.Event, tick: float):
+def _lifespan(stepper, wake: asyncio.Event, tick: float, notices: tuple[Callable[[], int], float] | None = None):
     @contextlib.asynccontextmanager
     async def lifespan(app):
         stop = asyncio.Event()
-        task = asyncio.create_task(_loop(stepper, wake, stop, tick))
+        tasks = [asyncio.create_task(_loop(stepper, wake, stop, tick))]
         log.info("stepper %s running due steps every %.1fs", stepper.owner, tick)
+        if notices:
+            tasks.append(asyncio.create_task(every(*notices, stop)))
+            log.info("sending due notices every %.0fs", notices[1])
         try:
             yield
         finally:
             stop.set()
             wake.set()
-            await task
+            await asyncio.gather(*tasks)
     return lifespan
+
+
+async def every(job: Callable[[], int], seconds: float, stop: asyncio.Event) -> None:
+    """``job()`` in a worker thread, then again ``seconds`` later, until ``stop``; a
+    failing run is logged and the next one comes as usual."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(job)
+        except Exception:  # noqa: BLE001 - a bad edit or a store fault must not stop the service
+            log.exception("sending due notices failed; trying again in %.0fs", seconds)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def _loop(stepper, wake: asyncio.Event, stop: asyncio.Event, tick: float) -> None:

@@ -30,9 +30,45 @@ def _isolate(monkeypatch, tmp_path):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("ONCALL_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("ONCALL_DIR", raising=False)
+    monkeypatch.delenv("ONCALL_DATABASE_URL", raising=False)
     for var in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                 "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "ONCALL_TWILIO_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
+
+
+BACKENDS = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc):
+    # Every test that uses ``store_url`` runs once per backend; ``@pytest.mark.sqlite_only``
+    # keeps a test about the SQLite file itself to that backend.
+    if "store_url" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("store_url", ("sqlite",) if only else BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def store_url(request, monkeypatch) -> str:
+    """The page store this test runs on: SQLite in the state dir (``""``) or a fresh
+    PostgreSQL database (its URL); ``ONCALL_DATABASE_URL`` is set to match."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("ONCALL_DATABASE_URL", raising=False)
+        return ""
+    from pg_support import fresh_database
+
+    url = fresh_database()
+    monkeypatch.setenv("ONCALL_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def pg_url(monkeypatch) -> str:
+    """A fresh PostgreSQL database for a test about that backend; ``ONCALL_DATABASE_URL`` names it."""
+    from pg_support import fresh_database
+
+    url = fresh_database()
+    monkeypatch.setenv("ONCALL_DATABASE_URL", url)
+    return url
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def test_now_imports_no_heavy_module_once_the_cache_is_warm(tmp_path):
     code = ("import sys\nfrom oncall.cli import main\n"
             f"try:\n    main(['now', '--dir', {str(BUNDLED)!r}, '--at', '2027-01-05T12:00Z'])\n"
             "except SystemExit:\n    pass\n"
-            "heavy = ('twilio', 'icalendar', 'tomlkit', 'phonenumbers', 'platformdirs', 'sqlite3')\n"
+            "heavy = ('twilio', 'icalendar', 'tomlkit', 'phonenumbers', 'platformdirs', 'sqlite3', 'psycopg',"
+            " 'psycopg_pool')\n"
             "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)")
     first = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
     assert first.stderr.strip().splitlines()[-1] == "['phonenumbers']"  # the cold run asks phonenumbers

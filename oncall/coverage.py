@@ -14,7 +14,7 @@ Warnings (``coverage_warnings``) never make ``check`` fail; cover suggestions ar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from .coverage_suggest import suggest
@@ -22,7 +22,7 @@ from .coverage_warnings import on_call_twice, rotation_warnings
 from .findings import Finding, Report
 from .model import Directory, Person, Rotation, Segment
 from .schedule import covered, final_schedule, gaps
-from .timeline import Interval, intersect, merge, subtract, window_intervals
+from .timeline import Interval, intersect, join_runs, merge, subtract, window_intervals
 
 DEFAULT_MAX_DUTY = timedelta(days=7)
 DEFAULT_MIN_REST = timedelta(hours=8)
@@ -107,14 +107,8 @@ def reachable_time(segs: list[Segment], people: dict[str, Person], cover: list[I
 
 
 def _unreachable(rotation: Rotation, parts: list[tuple]) -> list[Finding]:
-    out: list[Finding] = []
-    for a, b, who, reason in parts:
-        last = out[-1] if out else None
-        if last and last.end == a and last.person == who and last.reason == reason:
-            out[-1] = Finding(rotation.id, "unreachable", last.start, b, who, reason)
-        else:
-            out.append(Finding(rotation.id, "unreachable", a, b, who, reason))
-    return out
+    runs = join_runs(((who, reason), a, b) for a, b, who, reason in parts)
+    return [Finding(rotation.id, "unreachable", a, b, who, reason) for (who, reason), a, b in runs]
 
 
 def _step_schedule(rotation: Rotation, i: int, schedule_of: Callable[[str], list[Segment]],
@@ -152,21 +146,20 @@ def _escalation(rotation: Rotation, people: dict[str, Person], cover: list[Inter
 
 def _same_person(xs: list[Segment], ys: list[Segment]) -> list[tuple[str, datetime, datetime]]:
     """Stretches where sorted, disjoint ``xs`` and ``ys`` name the same person."""
-    out: list[tuple[str, datetime, datetime]] = []
+    return join_runs(_both(xs, ys))
+
+
+def _both(xs: list[Segment], ys: list[Segment]) -> Iterator[tuple[str, datetime, datetime]]:
     i = j = 0
     while i < len(xs) and j < len(ys):
         x, y = xs[i], ys[j]
         a, b = max(x.start, y.start), min(x.end, y.end)
         if a < b and x.person is not None and x.person == y.person:
-            if out and out[-1][0] == x.person and out[-1][2] == a:
-                out[-1] = (x.person, out[-1][1], b)
-            else:
-                out.append((x.person, a, b))
+            yield x.person, a, b
         if x.end < y.end:
             i += 1
         else:
             j += 1
-    return out
 
 
 def check_rotation(rotation: Rotation, people: dict[str, Person], start: datetime, end: datetime,

@@ -23,7 +23,7 @@ from .errors import InvalidFiles, Problem, Refused, UsageError
 from .findings import Finding, Report
 from .model import Directory, Layer, Rotation, Segment
 from .schedule import handoff, shift_index
-from .timeline import UTC, merge, resolve, subtract, to_wall
+from .timeline import UTC, join_runs, merge, resolve, subtract, to_wall
 from .toml_blocks import Edit, render_keys, render_table
 
 
@@ -77,16 +77,7 @@ def table_blocks(f: Edit, count: int, *path: str) -> list[int]:
 def swap_overrides(segments: list[Segment], a: str, b: str) -> list[tuple[str, datetime, datetime]]:
     """Overrides that give ``a``'s time in ``segments`` to ``b`` and ``b``'s to ``a``:
     ``(who, start, end)``, one per unbroken stretch, in time order."""
-    out: list[tuple[str, datetime, datetime]] = []
-    for s in segments:
-        if s.person not in (a, b):
-            continue
-        who = b if s.person == a else a
-        if out and out[-1][0] == who and out[-1][2] == s.start:
-            out[-1] = (who, out[-1][1], s.end)
-        else:
-            out.append((who, s.start, s.end))
-    return out
+    return join_runs((b if s.person == a else a, s.start, s.end) for s in segments if s.person in (a, b))
 
 
 def add_person(f: Edit, pid: str, items: dict[str, Any]) -> None:
@@ -222,15 +213,9 @@ def moves(rid: str, before: list[Segment], after: list[Segment], start: datetime
             out.append(segs[i].person if i < len(segs) and segs[i].start <= t else None)
         return out
 
-    out: list[Move] = []
-    for a, b, x, y in zip(cuts[:-1], cuts[1:], who(before), who(after), strict=True):
-        if x == y:
-            continue
-        if out and out[-1].end == a and (out[-1].before, out[-1].after) == (x, y):
-            out[-1] = replace(out[-1], end=b)
-        else:
-            out.append(Move(rid, a, b, x, y))
-    return out
+    pieces = (((x, y), a, b) for a, b, x, y in zip(cuts[:-1], cuts[1:], who(before), who(after), strict=True)
+              if x != y)
+    return [Move(rid, a, b, x, y) for (x, y), a, b in join_runs(pieces)]
 
 
 def new_problems(before: Report, after: Report, since: datetime) -> list[Finding]:

@@ -34,7 +34,6 @@ from .timeline import Interval, merge, parse_window, total, window_intervals
 NIGHT = parse_window("daily 22:00-06:00")
 WEEKEND = parse_window("sat-sun")
 OVERLOAD = 1.2
-UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,7 @@ def report(directory: Directory, rotations: list[str], start: datetime, end: dat
     people = []
     for pid in sorted(by_person):
         p = directory.people.get(pid)
-        tz = ZoneInfo(p.timezone) if p and p.timezone else UTC
+        tz = ZoneInfo(p.timezone if p and p.timezone else "UTC")  # a named zone: its key shares the windows
         if tz.key not in zones:
             zones[tz.key] = window_intervals(NIGHT, tz, start, end), window_intervals(WEEKEND, tz, start, end)
         people.append(person_load(pid, tz, merge(by_person[pid]), zones[tz.key]))

@@ -34,16 +34,15 @@ import bisect
 import heapq
 import html
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import ical_tz
 from .coverage import required_gaps
 from .model import Directory, Override, Rotation, Segment
 from .schedule import OVERRIDE, final_schedule, handoff
-from .timeline import MIN_YEAR, Interval, to_wall
+from .timeline import MIN_YEAR, UTC, Interval, to_wall
 
-UTC = timezone.utc
 # How far beyond the window to look for a clipped segment's true start and for who is next.
 LOOK = timedelta(days=62)
 GAP_TITLE = "NO ONE ON CALL"

@@ -8,14 +8,13 @@ serializer (``oncall.ical_write``) turns these into ``icalendar`` components.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from .timeline import resolve, to_wall
+from .timeline import UTC, resolve, to_wall
 
-UTC = timezone.utc
 _STEP = 6 * 3600  # no zone changes offset twice within six hours in the years we export
 # vobject cannot hold a change this large declared as DAYLIGHT or STANDARD (Samoa skipping
 # 2011-12-30, -10:00 -> +14:00): a zone with one in the span is written in UTC instead.

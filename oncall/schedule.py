@@ -21,7 +21,18 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .model import Layer, Rotation, Segment
-from .timeline import Interval, insert, merge, outside, outside_one, resolve, subtract, to_wall, window_intervals
+from .timeline import (
+    Interval,
+    insert,
+    join_runs,
+    merge,
+    outside,
+    outside_one,
+    resolve,
+    subtract,
+    to_wall,
+    window_intervals,
+)
 
 OVERRIDE = "override"
 
@@ -211,13 +222,4 @@ def _stretch(rid: str, segs: list[Segment], at: datetime, lo: datetime, hi: date
 
 def stretches(segs: list[Segment]) -> list[tuple[str, datetime, datetime]]:
     """Consecutive segments of one person joined: ``(person, start, end)``, gaps left out."""
-    out: list[tuple[str, datetime, datetime]] = []
-    for s in segs:
-        if s.person is None:
-            continue
-        if out and out[-1][0] == s.person and out[-1][2] == s.start:
-            out[-1] = (s.person, out[-1][1], s.end)
-        else:
-            out.append((s.person, s.start, s.end))
-    return out
-
+    return join_runs((s.person, s.start, s.end) for s in segs if s.person is not None)

@@ -19,6 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .model import Window
@@ -298,6 +299,19 @@ def insert(ys: list[Interval], a: datetime, b: datetime) -> None:
     if i < k:
         a, b = min(a, ys[i][0]), max(b, ys[k - 1][1])
     ys[i:k] = [(a, b)]
+
+
+def join_runs(pieces: Iterable[tuple[Any, datetime, datetime]]) -> list[tuple[Any, datetime, datetime]]:
+    """``(key, start, end)`` pieces in time order -> runs: a piece that starts where the
+    previous run ends, with the same key, extends it. The one rule for joining
+    consecutive stretches of one person (or of one pair, one reason...)."""
+    out: list[tuple[Any, datetime, datetime]] = []
+    for key, a, b in pieces:
+        if out and out[-1][2] == a and out[-1][0] == key:
+            out[-1] = (key, out[-1][1], b)
+        else:
+            out.append((key, a, b))
+    return out
 
 
 def total(xs: list[Interval]) -> timedelta:

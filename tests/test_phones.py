@@ -2,9 +2,11 @@
 
 import json
 import os
+import stat
 import subprocess
 import sys
 
+import pytest
 from conftest import BUNDLED, ROOT, write_folder
 
 from oncall import phones
@@ -73,3 +75,63 @@ def test_now_imports_no_heavy_module_once_the_cache_is_warm(tmp_path):
     warm = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
     assert warm.stderr.strip().splitlines()[-1] == "[]"
     assert "carol" in warm.stdout
+
+
+# --- issue 15 item 6: the cache is private and can never make anyone unreachable ----------
+
+VALID, INVALID = "+14155550101", "+15555555555"
+
+
+def _forge(state, numbers: dict, mode: int = 0o600) -> None:
+    state.mkdir(exist_ok=True)
+    path = state / phones.CACHE_NAME
+    path.write_text(json.dumps({"key": phones._package_key(), "numbers": numbers}))
+    os.chmod(path, mode)
+
+
+def test_the_phone_cache_is_a_0600_file_in_a_0700_folder(tmp_path):
+    state = tmp_path / "state"  # does not exist yet: validity creates it
+    phones.validity({VALID})
+    assert stat.S_IMODE(os.stat(state).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(state / phones.CACHE_NAME).st_mode) == 0o600
+
+
+def test_a_world_readable_phone_cache_is_made_private(tmp_path):
+    _forge(tmp_path / "state", {VALID: True}, 0o644)  # as older versions wrote it
+    assert phones.validity({VALID}) == {VALID: True}
+    assert stat.S_IMODE(os.stat(tmp_path / "state" / phones.CACHE_NAME).st_mode) == 0o600
+
+
+def test_a_forged_false_in_the_phone_cache_does_not_skip_a_reachable_person(tmp_path):
+    _forge(tmp_path / "state", {VALID: False})  # private, ours, right key: still only a cached "invalid"
+    assert phones.validity({VALID}) == {VALID: True}
+    assert json.loads((tmp_path / "state" / phones.CACHE_NAME).read_text())["numbers"] == {VALID: True}
+
+
+def test_a_group_or_world_writable_phone_cache_is_not_believed(tmp_path):
+    _forge(tmp_path / "state", {INVALID: True}, 0o666)
+    assert phones.validity({INVALID}) == {INVALID: False}
+
+
+def test_a_phone_cache_in_a_folder_others_can_write_is_not_believed(tmp_path):
+    _forge(tmp_path / "state", {INVALID: True})
+    os.chmod(tmp_path / "state", 0o777)
+    assert phones.validity({INVALID}) == {INVALID: False}
+
+
+def test_a_phone_cache_owned_by_someone_else_is_not_believed(tmp_path):
+    if os.getuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    _forge(tmp_path / "state", {INVALID: True})
+    os.chown(tmp_path / "state" / phones.CACHE_NAME, 65534, 65534)
+    assert phones.validity({INVALID}) == {INVALID: False}
+
+
+def test_numbers_gone_from_people_toml_leave_the_phone_cache(tmp_path):
+    folder = write_folder(tmp_path / "r", {"people.toml": PEOPLE, "desk.toml": ROT})
+    load_directory(folder)
+    cache = tmp_path / "state" / phones.CACHE_NAME
+    assert set(json.loads(cache.read_text())["numbers"]) == {VALID, INVALID}
+    (folder / "people.toml").write_text(PEOPLE.replace(VALID, "+14155550199"))
+    load_directory(folder)
+    assert json.loads(cache.read_text())["numbers"] == {"+14155550199": True, INVALID: False}

@@ -9,29 +9,18 @@ from zoneinfo import ZoneInfo
 import typer
 
 from .. import render
+from ..load import PEOPLE_FILE
 from ..model import Directory
-from .context import DEFAULT_DIR, Context, DirOpt, TzOpt, check_person, options, use
-from .edit import (
-    AtOpt,
-    DryOpt,
-    FromReq,
-    GapsOpt,
-    IdArg,
-    NoteOpt,
-    PersonReq,
-    ToReq,
-    choose,
-    commit,
-    edit_range,
-    holding_the_folder_lock,
-    span_columns,
-)
+from .context import Context, check_person, options
+from .edit import AtOpt, EditRun, FromReq, IdArg, NoteOpt, PersonReq, ToReq, edit_command, span_columns
 
 app = typer.Typer()
 away_app = typer.Typer(help="Time off: a person is unreachable (the schedule does not change).",
                        short_help="Time off: the person is unreachable.",
                        no_args_is_help=True)
 app.add_typer(away_app, name="away")
+
+PersonArg = Annotated[str | None, typer.Argument(help="Person id (default: everyone).", show_default=False)]
 
 
 def _person_zone(d: Directory, pid: str) -> ZoneInfo:
@@ -41,7 +30,6 @@ def _person_zone(d: Directory, pid: str) -> ZoneInfo:
 def _away_entries(d: Directory, pid: str) -> list[dict]:
     """A person's time off in file order (``away list`` numbers them so)."""
     from ..edit import file_instant
-    from ..load import PEOPLE_FILE
     from ..toml_text import tomllib
 
     data = tomllib.loads((Path(d.root) / PEOPLE_FILE).read_text(encoding="utf-8-sig"))
@@ -50,33 +38,18 @@ def _away_entries(d: Directory, pid: str) -> list[dict]:
              "note": a.get("note", "")} for i, a in enumerate(data["people"][pid].get("away", []), 1)]
 
 
-@away_app.command("add")
-@holding_the_folder_lock
-def away_add(
-    ctx: typer.Context,
-    person: PersonReq,
-    start: FromReq,
-    to: ToReq,
-    note: NoteOpt = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    dry_run: DryOpt = False,
-    allow_gaps: GapsOpt = False,
-) -> None:
+@edit_command(away_app.command("add"))
+def away_add(e: EditRun, person: PersonReq, start: FromReq, to: ToReq, note: NoteOpt = None) -> None:
     """PERSON is away (unreachable) from --from to --to; refused if they are on call then."""
     from ..edit import add_away
-    from ..load import PEOPLE_FILE
-    from ..toml_blocks import Edit
 
-    c = use(ctx, dir, tz)
-    zone, d, now = c.zone, c.load(), c.now()
-    check_person(d, person)
+    e.person(person)
     # A bare date means midnight where the person lives, as it does in people.toml.
-    pz = _person_zone(d, person)
-    a, b = edit_range(start, to, zone, now, date_zone=pz)
-    f = Edit.open(Path(d.root) / PEOPLE_FILE)
+    pz = _person_zone(e.directory, person)
+    a, b = e.range(start, to, date_zone=pz)
+    f = e.file(PEOPLE_FILE)
     add_away(f, person, pz, a, b, note)
-    commit(d, f, zone, now, dry_run, allow_gaps, focus=(a, b))
+    e.commit(f, focus=(a, b))
 
 
 @away_app.command("list")
@@ -93,28 +66,14 @@ def away_list(
     render.emit(c, render.Section(rows, span_columns("person", "Person"), "Time off"))
 
 
-@away_app.command("remove")
-@holding_the_folder_lock
-def away_remove(
-    ctx: typer.Context,
-    person: PersonReq,
-    number: IdArg = None,
-    at: AtOpt = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    dry_run: DryOpt = False,
-    allow_gaps: GapsOpt = False,
-) -> None:
+@edit_command(away_app.command("remove"))
+def away_remove(e: EditRun, person: PersonReq, number: IdArg = None, at: AtOpt = None) -> None:
     """Remove PERSON's time off by its number (see `away list`) or the one covering --at."""
     from ..edit import table_blocks
-    from ..load import PEOPLE_FILE
-    from ..toml_blocks import Edit
 
-    c = use(ctx, dir, tz)
-    zone, d, now = c.zone, c.load(), c.now()
-    check_person(d, person)
-    entries = _away_entries(d, person)
-    i = choose([(e["start"], e["end"]) for e in entries], number, at, "time off", zone, now)
-    f = Edit.open(Path(d.root) / PEOPLE_FILE)
+    e.person(person)
+    entries = _away_entries(e.directory, person)
+    i = e.choose([(x["start"], x["end"]) for x in entries], number, at, "time off")
+    f = e.file(PEOPLE_FILE)
     f.remove(table_blocks(f, len(entries), "people", person, "away")[i])
-    commit(d, f, zone, now, dry_run, allow_gaps, focus=(entries[i]["start"], entries[i]["end"]))
+    e.commit(f, focus=(entries[i]["start"], entries[i]["end"]))

@@ -22,8 +22,8 @@ import typer
 
 from ..errors import NotFound, UsageError
 from ..model import Directory
+from ..timeline import UTC
 
-UTC = timezone.utc
 DEFAULT_DIR = Path("rotations")
 FORMATS = ("table", "json", "csv")
 

@@ -10,8 +10,9 @@ run's context's (``Context.now``). The commands live in ``overrides``, ``away``,
 
 from __future__ import annotations
 
-import re
+import inspect
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -23,8 +24,9 @@ from .. import render
 from ..errors import InvalidFiles, NotFound, Refused, UsageError
 from ..files import shown_path
 from ..model import Directory, Rotation
-from .context import pick_rotations, use
-from .times import parse_time
+from ..toml_blocks import Edit
+from .context import Context, check_person, options, pick_rotations
+from .times import parse_range, parse_time
 
 GUARD = timedelta(days=28)
 MAX_SPAN = timedelta(days=366)
@@ -46,87 +48,145 @@ EffOpt = Annotated[str | None, typer.Option("--effective", help="From the first 
                                             "(default: now, i.e. the next handoff).")]
 
 
-def edit_range(start: str, to: str, zone: ZoneInfo, now: datetime,
-           date_zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
-    """``--from``/``--to``; with ``date_zone``, a bare date is midnight in that zone."""
-    def read(text: str, option: str) -> datetime:
-        bare_date = date_zone is not None and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text)
-        return parse_time(text, date_zone if bare_date else zone, now, option)
+class EditRun:
+    """What every edit command is given besides its own arguments: the run's context and
+    the folder loaded under its lock, the viewer's zone, "now", and the write options."""
 
-    a = read(start, "--from")
-    b = read(to, "--to")
-    if b <= a:
-        raise UsageError("--to must be after --from")
-    return a, b
+    def __init__(self, c: Context, dry_run: bool, allow_gaps: bool):
+        self.context, self.dry_run, self.allow_gaps = c, dry_run, allow_gaps
+        self.zone, self.directory, self.now = c.zone, c.load(), c.now()
+
+    def rotation(self, rid: str) -> Rotation:
+        """The rotation ``rid`` (NotFound, with a hint, for an unknown id)."""
+        pick_rotations(self.directory, [rid])
+        return self.directory.rotations[rid]
+
+    def person(self, pid: str) -> None:
+        """NotFound, with a hint, unless ``pid`` is a person of the folder."""
+        check_person(self.directory, pid)
+
+    def range(self, start: str, to: str, date_zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+        """``--from``/``--to`` in the viewer's zone; with ``date_zone``, a bare date is
+        midnight in that zone."""
+        return parse_range(start, to, None, self.zone, self.now, 0, date_zone=date_zone)
+
+    def time(self, text: str, option: str, zone: ZoneInfo | None = None) -> datetime:
+        return parse_time(text, zone or self.zone, self.now, option)
+
+    def file(self, name: str) -> Edit:
+        return Edit.open(Path(self.directory.root) / name)
+
+    def choose(self, spans: list[tuple[datetime, datetime]], number: int | None, at: str | None, what: str) -> int:
+        """The 0-based index picked by its 1-based ``number`` or by an instant it covers."""
+        if (number is None) == (at is None):
+            raise UsageError(f"give the {what}'s number or --at, not both or neither")
+        if number is not None:
+            if not 1 <= number <= len(spans):
+                raise NotFound(f"no {what} {number} (there are {len(spans)})")
+            return number - 1
+        t = self.time(at, "--at")
+        hits = [i for i, (a, b) in enumerate(spans) if a <= t < b]
+        if not hits:
+            raise NotFound(f"no {what} covers {render.when(t, self.zone)}")
+        if len(hits) > 1:
+            raise UsageError(f"several {what}s cover that time ({', '.join(str(i + 1) for i in hits)}): "
+                             "give a number")
+        return hits[0]
+
+    def commit(self, f: Edit, focus: tuple[datetime, datetime] | None = None, since: datetime | None = None) -> None:
+        """Validate, show, guard, write. ``focus`` is the stretch the edit is about (shown and
+        guarded besides the next 28 days); the guard ignores anything before ``since``."""
+        from ..edit import unified_diff, write_atomic
+
+        d, now, zone = self.directory, self.now, self.zone
+        display = shown_path(f.path)
+        start, end = now, now + GUARD
+        if focus:
+            start, end = min(start, focus[0]), max(end, min(focus[1], now + MAX_SPAN))
+        after = _changes_shown(d, f, start, end, zone)
+        if self.dry_run:
+            sys.stdout.write(unified_diff(display, f.original, f.text) or "(the file does not change)\n")
+        _guard(d, after, start, end, max(now, since or now), zone, self.allow_gaps)
+        if self.dry_run:
+            render.console().print("Dry run: nothing was written.")
+            return
+        write_atomic(f.path, f.text, f.original, display)
+        render.console().print(f"Wrote {display}.")
 
 
-def holding_the_folder_lock(command):
-    """Run an edit command under its folder's lock (``files.folder_lock``), from loading
-    the folder to writing the file: the coverage guard then judges the folder as it is
-    when the write lands, so two edits of different files (an away in people.toml, an
-    override in platform.toml) cannot each pass it and together leave nobody reachable."""
-    import functools
+def edit_command(register: Callable, gaps: bool = True) -> Callable:
+    """Declare an edit command: ``register`` is the Typer registration (``app.command()``);
+    the function takes an ``EditRun`` and its own arguments. It gets ``--dir`` and ``--tz``
+    from ``context.options`` and ``--dry-run`` (and, with ``gaps``, ``--allow-gaps``) from
+    here, after its own, and runs under its folder's lock (``files.folder_lock``) from
+    loading the folder to writing the file: the coverage guard then judges the folder as
+    it is when the write lands, so two edits of different files (an away in people.toml,
+    an override in platform.toml) cannot each pass it and together leave nobody reachable."""
+    flags = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=False)
+             for name, kind in (("dry_run", DryOpt), ("allow_gaps", GapsOpt)) if gaps or name == "dry_run"]
 
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        from ..files import folder_lock
+    def declare(command: Callable) -> Callable:
+        own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
 
-        root = use(kwargs["ctx"], kwargs.get("dir")).dir
-        if not root.is_dir():  # the loader says what is wrong with it
-            return command(*args, **kwargs)
-        with folder_lock(root):
-            return command(*args, **kwargs)
+        def run(c: Context, dry_run: bool = False, allow_gaps: bool = False, **kwargs):
+            from ..files import folder_lock
 
-    return run
+            if not c.dir.is_dir():  # the loader says what is wrong with it
+                return command(EditRun(c, dry_run, allow_gaps), **kwargs)
+            with folder_lock(c.dir):
+                return command(EditRun(c, dry_run, allow_gaps), **kwargs)
+
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(run, name, getattr(command, name))
+        run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter("c", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context), *own])
+        with_options = options(output=False)(run)
+        sig = inspect.signature(with_options)
+        with_options.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *flags])
+        with_options.__annotations__ = {p.name: p.annotation for p in with_options.__signature__.parameters.values()}
+        return register(with_options)
+
+    return declare
 
 
-def rotation_in(d: Directory, rid: str) -> Rotation:
-    pick_rotations(d, [rid])
-    return d.rotations[rid]
-
-
-def commit(d: Directory, f, zone: ZoneInfo, now: datetime, dry_run: bool, allow_gaps: bool,
-            focus: tuple[datetime, datetime] | None = None, since: datetime | None = None) -> None:
-    """Validate, show, guard, write. ``focus`` is the stretch the edit is about (shown and
-    guarded besides the next 28 days); the guard ignores anything before ``since``."""
-    from ..coverage import check
-    from ..edit import moves, new_problems, unified_diff, validate, write_atomic
+def _changes_shown(d: Directory, f: Edit, start: datetime, end: datetime, zone: ZoneInfo) -> Directory:
+    """The folder as it would be after the edit (refused with its problems if it would not
+    load), after printing how who is on call changes in ``[start, end)``."""
+    from ..edit import moves, validate
     from ..schedule import final_schedule
 
-    display = shown_path(f.path)
-    text = f.text
     try:
-        after = validate(Path(d.root), f.path, text)
+        after = validate(Path(d.root), f.path, f.text)
     except InvalidFiles:
         print("oncall: the edit would leave these problems; nothing was written:", file=sys.stderr)
         raise
-    start, end = now, now + GUARD
-    if focus:
-        start, end = min(start, focus[0]), max(end, min(focus[1], now + MAX_SPAN))
     changes = []
     for rid in sorted(set(d.rotations) | set(after.rotations)):
         old = final_schedule(d.rotations[rid], start, end) if rid in d.rotations else []
         new = final_schedule(after.rotations[rid], start, end) if rid in after.rotations else []
         changes += moves(rid, old, new, start, end)
     _print_moves(changes, start, end, zone)
-    if dry_run:
-        sys.stdout.write(unified_diff(display, f.original, text) or "(the file does not change)\n")
+    return after
+
+
+def _guard(d: Directory, after: Directory, start: datetime, end: datetime, since: datetime, zone: ZoneInfo,
+           allow_gaps: bool) -> None:
+    """Refuse (or, with ``allow_gaps``, warn about) gaps and unreachable time the edit adds."""
+    from ..coverage import check
+    from ..edit import new_problems
+
     found = new_problems(check(d, sorted(d.rotations), start, end),
-                         check(after, sorted(after.rotations), start, end), max(now, since or now))
-    if found:
-        lines = [f"  {p.rotation}: " + (f"{p.person or 'nobody'} unreachable ({p.reason})"
-                                        if p.kind == "unreachable" else "GAP, nobody on call")
-                 + f" {render.when(p.start, zone)} → {render.when(p.end, zone)}" for p in found]
-        if not allow_gaps:
-            raise Refused("refused, nothing was written: this edit leaves nobody reachable in\n" + "\n".join(lines)
-                          + "\n(cover those stretches first, or pass --allow-gaps)")
-        print("oncall: warning: written with --allow-gaps although it leaves nobody reachable in\n"
-              + "\n".join(lines), file=sys.stderr)
-    if dry_run:
-        render.console().print("Dry run: nothing was written.")
+                         check(after, sorted(after.rotations), start, end), since)
+    if not found:
         return
-    write_atomic(f.path, text, f.original, display)
-    render.console().print(f"Wrote {display}.")
+    lines = [f"  {p.rotation}: " + (f"{p.person or 'nobody'} unreachable ({p.reason})"
+                                    if p.kind == "unreachable" else "GAP, nobody on call")
+             + f" {render.when(p.start, zone)} → {render.when(p.end, zone)}" for p in found]
+    if not allow_gaps:
+        raise Refused("refused, nothing was written: this edit leaves nobody reachable in\n" + "\n".join(lines)
+                      + "\n(cover those stretches first, or pass --allow-gaps)")
+    print("oncall: warning: written with --allow-gaps although it leaves nobody reachable in\n"
+          + "\n".join(lines), file=sys.stderr)
 
 
 def _print_moves(changes, start: datetime, end: datetime, zone: ZoneInfo) -> None:
@@ -146,24 +206,6 @@ def _print_moves(changes, start: datetime, end: datetime, zone: ZoneInfo) -> Non
     ], title=f"Who is on call changes, {span}"))
     if len(changes) > MAX_ROWS:
         out.print(f"… and {len(changes) - MAX_ROWS} more changes.")
-
-
-def choose(spans: list[tuple[datetime, datetime]], number: int | None, at: str | None, what: str,
-            zone: ZoneInfo, now: datetime) -> int:
-    """The 0-based index picked by its 1-based ``number`` or by an instant it covers."""
-    if (number is None) == (at is None):
-        raise UsageError(f"give the {what}'s number or --at, not both or neither")
-    if number is not None:
-        if not 1 <= number <= len(spans):
-            raise NotFound(f"no {what} {number} (there are {len(spans)})")
-        return number - 1
-    t = parse_time(at, zone, now, "--at")
-    hits = [i for i, (a, b) in enumerate(spans) if a <= t < b]
-    if not hits:
-        raise NotFound(f"no {what} covers {render.when(t, zone)}")
-    if len(hits) > 1:
-        raise UsageError(f"several {what}s cover that time ({', '.join(str(i + 1) for i in hits)}): give a number")
-    return hits[0]
 
 
 def span_columns(first: str, header: str) -> tuple[render.Column, ...]:

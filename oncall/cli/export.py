@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..errors import UsageError
+from ..timeline import UTC
 from .context import DEFAULT_DIR, DirOpt, RotArg, check_person, pick_rotations, use
-from .times import parse_duration_option, parse_time
+from .times import parse_duration_option, parse_range
 
 app = typer.Typer()
 
@@ -37,7 +38,7 @@ PhonesOpt = Annotated[bool | None, typer.Option(
 def default_window(now: datetime) -> tuple[datetime, datetime]:
     """30 days back to 365 days ahead of ``now``, widened to whole UTC days so that every
     export made on one day gives the same bytes."""
-    today = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - BACK, today + AHEAD + timedelta(days=1)
 
 
@@ -75,17 +76,9 @@ def export(
     if person:
         check_person(d, person)
     now = c.now()
-    a, b = default_window(now)
-    if start is not None:
-        a = parse_time(start, zone, now, "--from")
-        if to is None:
-            b = a + BACK + AHEAD
-    if to is not None:
-        b = parse_time(to, zone, now, "--to")
     # iCalendar has whole seconds; a sub-second edge would break byte-identical re-exports.
-    a, b = a.replace(microsecond=0), b.replace(microsecond=0)
-    if b <= a:
-        raise UsageError("--to must be after --from")
+    a, b = parse_range(start, to, None, zone, now, (BACK + AHEAD).days, default=default_window(now),
+                       whole_seconds=True)
 
     if all_feeds:
         _write_folder(Path(output), d, ids, a, b, options)

@@ -2,141 +2,78 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import render
 from ..errors import UsageError
-from .context import DEFAULT_DIR, Context, DirOpt, TzOpt, check_person, options, use
-from .edit import (
-    AtOpt,
-    DryOpt,
-    FromReq,
-    GapsOpt,
-    IdArg,
-    NoteOpt,
-    PersonReq,
-    RotReq,
-    ToReq,
-    choose,
-    commit,
-    edit_range,
-    holding_the_folder_lock,
-    rotation_in,
-    span_columns,
-)
+from .context import Context, options, pick_rotations
+from .edit import AtOpt, EditRun, FromReq, IdArg, NoteOpt, PersonReq, RotReq, ToReq, edit_command, span_columns
 
 app = typer.Typer()
 override_app = typer.Typer(help="Overrides: someone covers a stretch of a rotation.", no_args_is_help=True)
 app.add_typer(override_app, name="override")
 
+WhoReq = Annotated[str, typer.Option("--who", help="Person who covers.", show_default=False)]
 
-# ---------------------------------------------------------------- override
 
-
-@override_app.command("add")
-@holding_the_folder_lock
-def override_add(
-    ctx: typer.Context,
-    rotation: RotReq,
-    who: Annotated[str, typer.Option("--who", help="Person who covers.", show_default=False)],
-    start: FromReq,
-    to: ToReq,
-    note: NoteOpt = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    dry_run: DryOpt = False,
-    allow_gaps: GapsOpt = False,
-) -> None:
+@edit_command(override_app.command("add"))
+def override_add(e: EditRun, rotation: RotReq, who: WhoReq, start: FromReq, to: ToReq, note: NoteOpt = None) -> None:
     """WHO covers ROTATION from --from to --to (wins over the layers and earlier overrides)."""
     from ..edit import add_override
-    from ..toml_blocks import Edit
 
-    c = use(ctx, dir, tz)
-    zone, d, now = c.zone, c.load(), c.now()
-    rot = rotation_in(d, rotation)
-    check_person(d, who)
-    a, b = edit_range(start, to, zone, now)
-    f = Edit.open(Path(d.root) / f"{rotation}.toml")
+    rot = e.rotation(rotation)
+    e.person(who)
+    a, b = e.range(start, to)
+    f = e.file(f"{rotation}.toml")
     add_override(f, rot, who, a, b, note)
-    commit(d, f, zone, now, dry_run, allow_gaps, focus=(a, b))
+    e.commit(f, focus=(a, b))
 
 
 @override_app.command("list")
 @options()
 def override_list(c: Context, rotation: RotReq) -> None:
     """The overrides of ROTATION in file order, numbered for `override remove`."""
-    rot = rotation_in(c.load(), rotation)
+    d = c.load()
+    pick_rotations(d, [rotation])
+    rot = d.rotations[rotation]
     rows = [{"id": i, "rotation": rotation, "who": o.who, "start": o.start, "end": o.end, "note": o.note}
             for i, o in enumerate(rot.overrides, 1)]
     render.emit(c, render.Section(rows, (*span_columns("who", "Who"), render.Column("rotation")),
                                   f"Overrides of {rotation}"))
 
 
-@override_app.command("remove")
-@holding_the_folder_lock
-def override_remove(
-    ctx: typer.Context,
-    rotation: RotReq,
-    number: IdArg = None,
-    at: AtOpt = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    dry_run: DryOpt = False,
-    allow_gaps: GapsOpt = False,
-) -> None:
+@edit_command(override_app.command("remove"))
+def override_remove(e: EditRun, rotation: RotReq, number: IdArg = None, at: AtOpt = None) -> None:
     """Remove an override by its number (see `override list`) or the one covering --at."""
     from ..edit import table_blocks
-    from ..toml_blocks import Edit
 
-    c = use(ctx, dir, tz)
-    zone, d, now = c.zone, c.load(), c.now()
-    rot = rotation_in(d, rotation)
-    i = choose([(o.start, o.end) for o in rot.overrides], number, at, "override", zone, now)
-    f = Edit.open(Path(d.root) / f"{rotation}.toml")
+    rot = e.rotation(rotation)
+    i = e.choose([(o.start, o.end) for o in rot.overrides], number, at, "override")
+    f = e.file(f"{rotation}.toml")
     f.remove(table_blocks(f, len(rot.overrides), "override")[i])
-    o = rot.overrides[i]
-    commit(d, f, zone, now, dry_run, allow_gaps, focus=(o.start, o.end))
+    e.commit(f, focus=(rot.overrides[i].start, rot.overrides[i].end))
 
 
-# ---------------------------------------------------------------- swap
-
-
-@app.command(short_help="Trade two people's on-call time in a range.")
-@holding_the_folder_lock
-def swap(
-    ctx: typer.Context,
-    rotation: RotReq,
-    a: PersonReq,
-    b: PersonReq,
-    start: FromReq,
-    to: ToReq,
-    note: NoteOpt = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    dry_run: DryOpt = False,
-    allow_gaps: GapsOpt = False,
-) -> None:
+@edit_command(app.command(short_help="Trade two people's on-call time in a range."))
+def swap(e: EditRun, rotation: RotReq, a: PersonReq, b: PersonReq, start: FromReq, to: ToReq,
+         note: NoteOpt = None) -> None:
     """Between --from and --to, A's on-call time goes to B and B's to A (as overrides)."""
     from ..edit import add_override, swap_overrides
     from ..schedule import final_schedule
-    from ..toml_blocks import Edit
 
-    c = use(ctx, dir, tz)
-    zone, d, now = c.zone, c.load(), c.now()
-    rot = rotation_in(d, rotation)
-    check_person(d, a)
-    check_person(d, b)
+    rot = e.rotation(rotation)
+    e.person(a)
+    e.person(b)
     if a == b:
         raise UsageError("swap needs two different people")
-    lo, hi = edit_range(start, to, zone, now)
+    lo, hi = e.range(start, to)
     planned = swap_overrides(final_schedule(rot, lo, hi), a, b)
     if not planned:
         raise UsageError(f"neither {a} nor {b} is on call in {rotation} between "
-                         f"{render.when(lo, zone)} and {render.when(hi, zone)}: nothing to swap")
-    f = Edit.open(Path(d.root) / f"{rotation}.toml")
-    for who, s, e in planned:
-        add_override(f, rot, who, s, e, note or f"swap {a} <-> {b}")
-    commit(d, f, zone, now, dry_run, allow_gaps, focus=(lo, hi))
+                         f"{render.when(lo, e.zone)} and {render.when(hi, e.zone)}: nothing to swap")
+    f = e.file(f"{rotation}.toml")
+    for who, s, t in planned:
+        add_override(f, rot, who, s, t, note or f"swap {a} <-> {b}")
+    e.commit(f, focus=(lo, hi))

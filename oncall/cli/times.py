@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import re
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..errors import UsageError
-from ..timeline import MAX_YEAR, MIN_YEAR, parse_duration, resolve
+from ..timeline import MAX_YEAR, MIN_YEAR, UTC, parse_duration, resolve
 
 
 def parse_time(text: str, tz: ZoneInfo, now: datetime, option: str = "time") -> datetime:
@@ -38,7 +39,7 @@ def _parse_time(text: str, tz: ZoneInfo, now: datetime, option: str) -> datetime
         raise UsageError(f"{option}: {text!r} is not a time (use 2026-12-24T09:00, ...Z, +2h or -1d)") from None
     if t.tzinfo is None:
         return resolve(t, tz)
-    return t.astimezone(timezone.utc)
+    return t.astimezone(UTC)
 
 
 def parse_duration_option(text: str, option: str, most: timedelta | None = None) -> timedelta:
@@ -53,24 +54,45 @@ def parse_duration_option(text: str, option: str, most: timedelta | None = None)
 
 
 def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneInfo, now: datetime,
-                default_days: float) -> tuple[datetime, datetime]:
-    """``--from``/``--to``/``--days`` -> ``[start, end)``; ``--to`` and ``--days`` exclude each other."""
+                default_days: float, *, default: tuple[datetime, datetime] | None = None,
+                date_zone: ZoneInfo | None = None, whole_seconds: bool = False) -> tuple[datetime, datetime]:
+    """``--from``/``--to``/``--days`` -> ``[start, end)``, the one parser of a typed range.
+
+    Without ``--from`` the range starts at ``default[0]`` (else ``now``); without ``--to``
+    it lasts ``--days`` (else ``default_days``), or ends at ``default[1]`` when ``--from``
+    is missing too. ``--to`` and ``--days`` exclude each other. With ``date_zone``, a bare
+    date is midnight in that zone; with ``whole_seconds``, both ends drop their fraction
+    (before they are compared, so a sub-second range is refused, not made empty)."""
     if to is not None and days is not None:
         raise UsageError("give --to or --days, not both")
-    a = parse_time(start, tz, now, "--from") if start is not None else now
+
+    def read(text: str, option: str) -> datetime:
+        bare_date = date_zone is not None and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text)
+        return parse_time(text, date_zone if bare_date else tz, now, option)
+
+    a = read(start, "--from") if start is not None else default[0] if default else now
     if to is not None:
-        b = parse_time(to, tz, now, "--to")
+        b = read(to, "--to")
+    elif start is None and default:
+        b = default[1]
     else:
-        if days is not None and days <= 0:
-            raise UsageError("--days must be positive")
-        try:
-            b = a + timedelta(days=default_days if days is None else days)
-        except OverflowError:
-            b = datetime.max.replace(tzinfo=timezone.utc)
-        except ValueError:  # nan
-            raise UsageError("--days must be a number of days") from None
-        if b.year > MAX_YEAR:
-            raise UsageError(f"--days: the range must end by the year {MAX_YEAR}")
+        b = _plus_days(a, days, default_days)
+    if whole_seconds:
+        a, b = a.replace(microsecond=0), b.replace(microsecond=0)
     if b <= a:
         raise UsageError("--to must be after --from")
     return a, b
+
+
+def _plus_days(a: datetime, days: float | None, default_days: float) -> datetime:
+    if days is not None and days <= 0:
+        raise UsageError("--days must be positive")
+    try:
+        b = a + timedelta(days=default_days if days is None else days)
+    except OverflowError:
+        b = datetime.max.replace(tzinfo=UTC)
+    except ValueError:  # nan
+        raise UsageError("--days must be a number of days") from None
+    if b.year > MAX_YEAR:
+        raise UsageError(f"{'--days: ' if days is not None else ''}the range must end by the year {MAX_YEAR}")
+    return b

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidFiles, Problem
 from ..files import Unreadable, read_regular
+from ..timeline import UTC
 
 LIMIT = 256 << 20  # a year of rendered entries for hundreds of schedules is a few MB
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -88,7 +89,7 @@ class Doc:
             self.fail(f"{path}.{key}", f"{value!r} is not an ISO 8601 time with an offset")
         if t.microsecond:
             t = t.replace(microsecond=0)
-        return t.astimezone(timezone.utc)
+        return t.astimezone(UTC)
 
     def user_zone(self, obj: Any, path: str, key: str) -> str | None:
         """A person's time zone, or None when absent or not one we know (a person's zone

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from ..model import Rotation
 from ..schedule import final_schedule
+from ..timeline import join_runs
 from . import Rendered
 
 
@@ -35,16 +36,9 @@ def compare(rotation: Rotation, rendered: Rendered, ids: dict[str, str]) -> list
     ours = [(s.start, s.end, s.person) for s in final_schedule(rotation, lo, hi)]
     cuts = sorted({lo, hi, *(t for a, b, _ in theirs + ours for t in (a, b))})
     left, right = _paint(theirs, cuts), _paint(ours, cuts)
-    out: list[Difference] = []
-    for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
-        x, y = left[i], right[i]
-        if x == y:
-            continue
-        if out and out[-1].end == a and (out[-1].theirs, out[-1].ours) == (x, y):
-            out[-1] = out[-1]._replace(end=b)
-        else:
-            out.append(Difference(rotation.id, a, b, x, y))
-    return out
+    pieces = (((left[i], right[i]), a, b) for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))
+              if left[i] != right[i])
+    return [Difference(rotation.id, a, b, x, y) for (x, y), a, b in join_runs(pieces)]
 
 
 def _paint(stretches: list[tuple], cuts: list[datetime]) -> list[str | None]:

@@ -10,6 +10,7 @@ cache in its user cache dir (``platformdirs``: ``~/.local/state/oncall`` and
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 
@@ -23,10 +24,21 @@ def cache_dir() -> Path:
     return _resolve("cache")
 
 
+# platformdirs' Linux answer: $XDG_*_HOME if it is absolute, else this folder of $HOME.
+_XDG = {"state": ("XDG_STATE_HOME", "~/.local/state"), "cache": ("XDG_CACHE_HOME", "~/.cache")}
+
+
 def _resolve(kind: str) -> Path:
     env = os.environ.get("ONCALL_STATE_DIR")
     if env:
         return Path(env)
+    if sys.platform.startswith("linux"):
+        # `oncall now` resolves the phone cache's folder on every run: spare it the
+        # import of platformdirs where its answer is two lines (tests/test_dirs.py pins
+        # them to platformdirs' own).
+        var, home = _XDG[kind]
+        base = os.environ.get(var, "")
+        return Path(base if os.path.isabs(base) else os.path.expanduser(home)) / "oncall"
     import platformdirs
 
     find = platformdirs.user_state_dir if kind == "state" else platformdirs.user_cache_dir

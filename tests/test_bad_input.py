@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import BUNDLED
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -123,3 +124,33 @@ def test_a_utf8_bom_and_an_editors_hidden_lock_file_are_not_errors(cli, tmp_path
     r = cli("now", "--dir", str(data), "--at", "2026-06-01T00:00Z", "--json")
     assert r.code == 0, r.err
     assert [row["person"] for row in json.loads(r.out)] == ["carol"]
+
+
+@pytest.mark.parametrize("args", [
+    ("now", "--at", ""),
+    ("shifts", "--from", ""),
+    ("shifts", "--from", "2026-03-08T00:00Z", "--to", " "),
+    ("check", "--from", ""),
+    ("export", "--from", ""),
+    ("export", "--from", "2026-03-08T00:00Z", "--to", ""),
+])
+def test_an_empty_time_is_a_usage_error_not_the_current_time(cli, args):
+    # `oncall now --at "$WHEN"` with WHEN unset silently answered for the current instant.
+    r = cli(*args, "--dir", str(BUNDLED))
+    assert r.code == 2, r.err
+    assert r.out == ""
+    assert re.match(r"oncall: --(at|from|to): '\s*' is not a time", r.err)
+
+
+@pytest.mark.parametrize("args, option", [
+    (("page", "platform", "-m", "x", "--rate-limit", "١٠/15m"), "--rate-limit"),  # Arabic-Indic 10
+    (("page", "platform", "-m", "x", "--rate-limit", "１０/15m"), "--rate-limit"),  # fullwidth 10
+    (("report", "--month", "２０２６-０３"), "--month"),
+    (("report", "--month", "٢٠٢٦-03"), "--month"),
+])
+def test_unicode_digits_on_the_command_line_are_refused_with_one_line(cli, args, option):
+    """Issue 15 item 9: only ASCII digits; `int()` and `\\d` take any script's."""
+    r = cli(*args, "--dir", str(BUNDLED))
+    assert r.code == 2, (r.code, r.err)
+    assert r.out == ""
+    assert len(r.err.strip().splitlines()) == 1 and r.err.startswith(f"oncall: {option}: ")

@@ -7,6 +7,7 @@ importing this module costs nothing for ``oncall now``.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import timedelta
 from typing import Annotated
@@ -24,22 +25,13 @@ from .times import parse_duration_option
 
 app = typer.Typer()
 
-FAKE_ENV = "ONCALL_TEST_FAKE_PAGER"  # tests only: a file the fake pager appends its sends to
 EXIT = {"acknowledged": 0, "sent": 0, "duplicate": 0, "unreached": 1}
 
 
 def make_pager(clock: Clock):
     """The pager for this process: Twilio from the environment (``PagingFailed`` naming
-    the missing variables), or the recording fake when ``ONCALL_TEST_FAKE_PAGER`` is set."""
-    fake = os.environ.get(FAKE_ENV)
-    if fake:
-        from ..paging.fake import FakePager
-
-        # Never silent: a production shell that inherited this variable must not believe
-        # it paged anyone.
-        print(f"oncall: {FAKE_ENV} is set: test mode, no real message or call is sent", file=sys.stderr)
-
-        return FakePager(clock, record=fake)  # type: ignore[arg-type]
+    the missing variables); ``ONCALL_TWILIO_BASE_URL`` points it at another Twilio API
+    (a mock, a regional edge). Tests choose their double by replacing this function."""
     from ..paging.twilio import Credentials, TwilioPager
 
     return TwilioPager(Credentials.from_env(), os.environ.get("ONCALL_TWILIO_BASE_URL") or None)
@@ -59,7 +51,7 @@ def _duration(text: str, option: str) -> timedelta:
 
 def _rate(text: str) -> tuple[int, timedelta]:
     count, _, per = text.partition("/")
-    if not count.strip().isdigit() or not per:
+    if not re.fullmatch(r"\s*[0-9]+\s*", count) or not per:  # ASCII digits: int() takes any script's
         raise UsageError(f"--rate-limit: {text!r} is not COUNT/DURATION (e.g. 10/15m)")
     return int(count), _duration(per, "--rate-limit")
 

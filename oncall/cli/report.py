@@ -26,7 +26,7 @@ MonthOpt = Annotated[str | None, typer.Option("--month", help="A calendar month,
 
 def month_range(text: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """``2026-03`` -> the instants of its first midnight and the next month's, on ``zone``'s clock."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip())  # ASCII: str.isdigit and \d take any script's
     if not m or not 1 <= int(m[2]) <= 12:
         raise UsageError(f"--month: {text!r} is not a month (use YYYY-MM, e.g. 2026-03)")
     y, mo = int(m[1]), int(m[2])

@@ -67,7 +67,7 @@ def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneI
         raise UsageError("give --to or --days, not both")
 
     def read(text: str, option: str) -> datetime:
-        bare_date = date_zone is not None and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text)
+        bare_date = date_zone is not None and re.fullmatch(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", text)
         return parse_time(text, date_zone if bare_date else tz, now, option)
 
     a = read(start, "--from") if start is not None else default[0] if default else now

@@ -83,6 +83,7 @@ class FaultServer:
     def __init__(self, script: dict[str, list] | None = None):
         self.script = {k: list(v) for k, v in (script or {}).items()}
         self.seen: list[tuple[str, float]] = []  # (route, monotonic time) per request
+        self.bodies: list[tuple[str, str]] = []  # (route, form body) per request
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         outer = self
@@ -92,8 +93,11 @@ class FaultServer:
                 pass
 
             def _any(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                outer.answer(self, route(self.command, self.path))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+                name = route(self.command, self.path)
+                with outer._lock:
+                    outer.bodies.append((name, body))
+                outer.answer(self, name)
 
             do_GET = do_POST = _any
 

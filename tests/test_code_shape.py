@@ -1,5 +1,5 @@
-"""The shape rules for product code (issue 9): no module in oncall/ over 400 lines, no
-function over 60, so that each stays readable in one sitting."""
+"""Rules for product code (issue 9): no module in oncall/ over 400 lines, no function
+over 60, so that each stays readable in one sitting; no test-only switch."""
 
 from __future__ import annotations
 
@@ -35,3 +35,10 @@ def test_no_function_over_60_lines():
                     long[f"{p.relative_to(PRODUCT)}:{node.lineno} {node.name}"] = lines
     assert long == {}
 
+
+
+def test_product_code_reads_no_test_only_environment_variable():
+    """Issue 9 item 8: tests choose their doubles (fixtures replacing ``make_pager``, a
+    local server behind ``ONCALL_TWILIO_BASE_URL``); no switch in the product."""
+    found = [str(p.relative_to(PRODUCT)) for p in _modules() if "ONCALL_TEST_" in p.read_text(encoding="utf-8")]
+    assert found == []

@@ -80,3 +80,38 @@ def test_conflicting_away_and_override_at_the_same_moment_write_exactly_one(tmp_
         assert sorted(codes) == [0, 1], (n, codes, results)
         refused = results[codes.index(1)][1]
         assert "refused, nothing was written" in refused, refused
+
+
+# ---------------------------------------------------------------- racing edits
+
+
+def test_two_oncall_edits_cannot_both_pass_the_stale_check_and_rename(tmp_path):
+    import fcntl
+    import os
+    import threading
+
+    from oncall.edit import write_atomic
+    from oncall.errors import Refused
+
+    p = tmp_path / "ops.toml"
+    p.write_bytes(b"a = 1\n")
+    outcome: list[object] = []
+
+    def edit():
+        try:
+            write_atomic(p, "a = 2\n", b"a = 1\n")
+            outcome.append("wrote")
+        except Refused as e:
+            outcome.append(e)
+
+    fd = os.open(tmp_path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another oncall process is between its check and its rename
+    t = threading.Thread(target=edit)
+    t.start()
+    t.join(0.3)
+    assert t.is_alive() and p.read_bytes() == b"a = 1\n"  # it waits at the lock
+    p.write_bytes(b"a = 3\n")  # the other process renames its edit in
+    os.close(fd)
+    t.join(5)
+    assert isinstance(outcome[0], Refused) and p.read_bytes() == b"a = 3\n"
+    assert [x.name for x in tmp_path.iterdir()] == ["ops.toml"]  # no temp file left

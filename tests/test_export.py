@@ -454,3 +454,37 @@ def test_a_mistyped_output_folder_is_an_error_not_a_new_tree(cli, tmp_path):
             "-o", str(target))
     assert r.code == 2 and "cannot write" in r.err and "Traceback" not in r.err
     assert not (tmp_path / "no-such-folder").exists()
+
+
+# --- a shift keeps its UID however long it is -------------------------------------------------
+
+ANN_BEN = """
+[people.ann]
+name = "Ann Lee"
+phone = "+14155550111"
+[people.ben]
+name = "Ben Cho"
+phone = "+14155550112"
+"""
+
+
+def _uids(cli, folder, start: str, end: str) -> list[str]:
+    r = cli("export", "--dir", str(folder), "--from", start, "--to", end)
+    assert r.code == 0, r.err
+    return re.findall(r"^(?:UID|DTSTAMP):(.*)\r$", r.out, re.M)
+
+
+@pytest.mark.parametrize("rotation", [
+    # A quarterly rotation: the shift began 2026-04-06 09:00 EDT, 75+ days before the windows.
+    'timezone = "America/New_York"\n[[layer]]\nmembers = ["ann", "ben"]\nstart = 2026-01-05T09:00:00\nevery = "13w"\n',
+    # A 150-day override over a weekly rotation, from 2026-04-06 09:00 EDT.
+    'timezone = "America/New_York"\n[[layer]]\nmembers = ["ann"]\nstart = 2026-01-05T09:00:00\nevery = "1w"\n'
+    '[[override]]\nwho = "ben"\nstart = 2026-04-06T09:00:00\nend = 2026-09-03T09:00:00\n',
+])
+def test_a_shift_longer_than_the_look_back_keeps_its_uid_when_the_window_slides(cli, tmp_path, rotation):
+    # The true start was looked for only 62 days before the window: beyond that, the UID and
+    # DTSTAMP moved with the window, so calendars that import the feed duplicated the event.
+    folder = write_folder(tmp_path / "r", {"people.toml": ANN_BEN, "mgr.toml": rotation})
+    first = _uids(cli, folder, "2026-06-20T00:00Z", "2026-07-03T00:00Z")
+    later = _uids(cli, folder, "2026-06-21T00:00Z", "2026-07-03T00:00Z")
+    assert first == later == ["mgr-20260406T130000Z@oncall", "20260406T130000Z"]

@@ -9,7 +9,7 @@ people and rotations by id, byte-identical output on a second run and under anot
 machine zone, and the documented exit code of each main outcome.
 
 Every clock a command could read is replaced by a fixed one, so nothing here depends on
-today. Paging runs through the fake pager (``ONCALL_TEST_FAKE_PAGER``) with a fake clock,
+today. Paging runs through a recording fake pager (the ``fake_pager`` fixture) with a fake clock,
 so a 30-minute escalation takes no real time.
 """
 
@@ -192,10 +192,11 @@ def fixed_clock(use_clock):
 
 @pytest.fixture
 def fake_pager(monkeypatch, tmp_path) -> Path:
-    """The recording fake pager of ``ONCALL_TEST_FAKE_PAGER``: every send is accepted, SMS
+    """A recording fake pager chosen for the command: every send is accepted, SMS
     delivered after 20 s with no reply, calls not answered. Returns the record file."""
     record = tmp_path / "sent.jsonl"
-    monkeypatch.setenv("ONCALL_TEST_FAKE_PAGER", str(record))
+    monkeypatch.setattr(importlib.import_module("oncall.cli.page"), "make_pager",
+                        lambda clock: FakePager(clock, record=str(record)))
     return record
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 from conftest import BUNDLED
 
-from oncall.paging.fake import FakeClock
+from oncall.paging.fake import FakeClock, FakePager
 
 T0 = datetime(2027, 1, 5, 12, 0, tzinfo=timezone.utc)
 D = str(BUNDLED)
@@ -40,7 +40,9 @@ CASES = {
 def logged(use_clock, monkeypatch, tmp_path, cli):
     """A clock at T0, one page in the page log and one incident in the store."""
     use_clock(FakeClock(T0))
-    monkeypatch.setenv("ONCALL_TEST_FAKE_PAGER", str(tmp_path / "sent.jsonl"))
+    import oncall.cli.page as page_cmd
+
+    monkeypatch.setattr(page_cmd, "make_pager", lambda clock: FakePager(clock, record=str(tmp_path / "sent.jsonl")))
     assert cli("page", "platform", "-m", "db down", "--dir", D, "--no-wait").code == 0
     from oncall.serve.sqlite import IncidentStore
 

@@ -123,3 +123,54 @@ def test_pages_lists_the_newest_50_by_default_and_every_page_with_all(cli):
     assert default == [f"m{i}" for i in range(10, 60)]
     assert [p["message"] for p in json.loads(cli("pages", "--json", "--limit", "3").out)] == ["m57", "m58", "m59"]
     assert len(json.loads(cli("pages", "--json", "--all").out)) == 60
+
+
+def test_pages_and_pages_show_work_on_a_read_only_state_folder(monkeypatch):
+    """Issue 15 item 6: listing opens the store read-only. As root (the suite's user) the
+    commands run as nobody, for whom the folder and its files are read-only; otherwise the
+    folder and files are made read-only for us."""
+    import json
+    import os
+    import shutil
+    import stat
+    import subprocess
+    import sys
+    import tempfile
+
+    state = Path(tempfile.mkdtemp(prefix="oncall-ro-state-"))  # below /tmp: nobody can reach it
+    try:
+        monkeypatch.setenv("ONCALL_STATE_DIR", str(state))
+        s = open_store()
+        pid, _ = s.open_page("ops", "disk full", T0, T0 + timedelta(hours=1), "k")
+        s.add_attempt(pid, 0, 0, "alice", "sms", "sent", T0 + timedelta(seconds=1), detail="queued")
+        s.finish_page(pid, "sent", T0 + timedelta(seconds=2))
+        s.close()
+        root = os.getuid() == 0
+        for p in [state, *state.iterdir()]:
+            os.chmod(p, (0o755 if p.is_dir() else 0o644) if root else (0o555 if p.is_dir() else 0o444))
+        before = {p.name: p.stat().st_mtime_ns for p in state.iterdir()}
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if root else []
+        env = {"ONCALL_STATE_DIR": str(state), "TZ": "UTC", "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "HOME": str(state)}
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([*drop, sys.executable, "-m", "oncall", *args], env=env, cwd=ROOT,
+                                  capture_output=True, text=True, timeout=60)
+
+        if root:  # the store really is read-only for that user
+            probe = subprocess.run([*drop, "sh", "-c", f"touch {state}/x || echo refused"], capture_output=True,
+                                   text=True, timeout=30)
+            assert "refused" in probe.stdout
+        listed = run("pages", "--json")
+        assert listed.returncode == 0, listed.stderr
+        [page] = json.loads(listed.stdout)
+        assert (page["id"], page["outcome"], page["attempts"]) == (pid, "sent", 1)
+        shown = run("pages", "show", str(pid), "--json")
+        assert shown.returncode == 0, shown.stderr
+        assert [a["person"] for a in json.loads(shown.stdout)["attempts"]] == ["alice"]
+        assert run("pages", "show", str(pid)).returncode == 0
+        assert {p.name: p.stat().st_mtime_ns for p in state.iterdir()} == before  # nothing written
+    finally:
+        for p in [state, *state.iterdir()]:
+            os.chmod(p, stat.S_IRWXU)
+        shutil.rmtree(state)

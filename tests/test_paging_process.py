@@ -26,19 +26,27 @@ def folder(tmp_path):
 
 
 def test_20_concurrent_pages_with_one_dedup_key_send_once(folder, tmp_path):
-    record = tmp_path / "sent.jsonl"
-    env = os.environ | {"ONCALL_TEST_FAKE_PAGER": str(record), "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "oncall", "page", "ops", "-m", "db down", "--dir", str(folder),
-           "--dedup-key", "X", "--no-wait", "--json"]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(20)]
-    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    """Real processes against a local Twilio (``ONCALL_TWILIO_BASE_URL``, the documented
+    setting), not a test switch inside the product."""
+    from urllib.parse import parse_qs
+
+    from faultserver import FaultServer
+
+    with FaultServer() as twilio:
+        env = os.environ | {"PYTHONPATH": str(ROOT), "ONCALL_TWILIO_BASE_URL": twilio.url,
+                            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": TOKEN,
+                            "TWILIO_FROM": "+15005550006"}
+        cmd = [sys.executable, "-m", "oncall", "page", "ops", "-m", "db down", "--dir", str(folder),
+               "--dedup-key", "X", "--no-wait", "--json"]
+        procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(20)]
+        results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+        sent = [parse_qs(body) for name, body in twilio.bodies if name == "sms"]
     assert all(code == 0 for code, _, _ in results), [err for _, _, err in results if err]
     outcomes = sorted(json.loads(out)["outcome"] for _, out, _ in results)
     assert outcomes == ["duplicate"] * 19 + ["sent"]
     assert {json.loads(out)["id"] for _, out, _ in results} == {1}
-    sends = record.read_text().splitlines()
-    assert len(sends) == 1 and json.loads(sends[0])["to"] == "+14155550101"
+    assert len(sent) == 1 and sent[0]["To"] == ["+14155550101"]
 
 
 def _closed_port() -> int:

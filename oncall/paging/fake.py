@@ -4,9 +4,8 @@ Time comes from a ``FakeClock``: ``sleep`` advances it, so a 15-minute escalatio
 microseconds. What happens to each phone is scripted with ``on(phone, channel, *reactions)``:
 each send to that phone on that channel takes the next reaction (the last one repeats).
 
-With ``record=path`` (what the CLI builds when ``ONCALL_TEST_FAKE_PAGER`` names a file,
-tests only) every send is accepted and appended to that file as one JSON line, so tests
-running real subprocesses can count what was sent.
+With ``record=path`` every send is accepted and appended to that file as one JSON line,
+so a test can count what was sent.
 """
 
 from __future__ import annotations

@@ -46,6 +46,11 @@ def coverage_intervals(rotation: Rotation, start: datetime, end: datetime) -> li
     return window_intervals(rotation.coverage, rotation.tz, start, end)
 
 
+def in_coverage(rotation: Rotation, at: datetime) -> bool:
+    """Whether instant ``at`` lies inside ``rotation``'s coverage windows (someone must be on call)."""
+    return bool(coverage_intervals(rotation, at, at + timedelta(microseconds=1)))
+
+
 def required_gaps(rotation: Rotation, segs: list[Segment], start: datetime, end: datetime) -> list[Interval]:
     """Where nobody is on call inside ``rotation``'s coverage windows in ``[start, end)``
     (``segs``: its final schedule there): ``check``'s gaps, the gaps ``shifts`` shows and

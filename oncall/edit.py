@@ -157,9 +157,13 @@ def change_members(f: Edit, rot: Rotation, index: int, person: str, add: bool, e
     return at
 
 
-def new_rotation_text(name: str, zone: str, members: list[str], start: datetime, every: str) -> str:
-    top = render_keys({"name": name, "timezone": zone})
-    layer = render_table(("layer",), True, {"name": "main", "members": members, "start": start, "every": every})
+def new_rotation_text(name: str, zone: str, members: list[str], start: datetime, every: str,
+                      windows: list[str] | None = None) -> str:
+    """A rotation file of one layer; with ``windows``, both what must be covered and when
+    the layer covers (a business-hours rotation)."""
+    top = render_keys({"name": name, "timezone": zone, "coverage": windows or None})
+    layer = render_table(("layer",), True, {"name": "main", "members": members, "start": start, "every": every,
+                                            "only": windows or None})
     return top + "\n" + layer
 
 
@@ -168,7 +172,8 @@ def new_rotation_text(name: str, zone: str, members: list[str], start: datetime,
 
 def validate(root: Path, path: Path, text: str) -> Directory:
     """Load the folder as it would be with ``text`` in ``path``, with the normal loader
-    (on a temporary copy); raises InvalidFiles naming the real files."""
+    (on a temporary copy); raises InvalidFiles naming the real files. A folder with no
+    other rotation file is being started: it may have no people or no rotation yet."""
     from .files import shown_path
     from .load import load_directory
 
@@ -181,7 +186,7 @@ def validate(root: Path, path: Path, text: str) -> Directory:
         (copy / path.name).write_bytes(text.encode("utf-8"))
         shown = {shown_path(copy / n): shown_path(root / n) for n in names}
         try:
-            d = load_directory(copy)
+            d = load_directory(copy, fresh=not names - {path.name, "people.toml"})
         except InvalidFiles as e:
             problems = [Problem(shown.get(p.file, p.file), p.line, p.key, p.message) for p in e.problems]
             raise InvalidFiles(problems) from None

@@ -21,8 +21,8 @@ same bytes. Choices, each one for a calendar app that misread something else:
   X-MICROSOFT-CDO-BUSYSTATUS:FREE unless ``busy``.
 * Gap events ("NO ONE ON CALL", with ``gaps``) only from the rotation's first handoff:
   a rotation that has not started yet has no hole to show.
-* Phone numbers are in the descriptions only with ``phones`` (``export --all`` publishes
-  without them unless asked).
+* Phone numbers are in the descriptions only with ``phones`` (``export`` leaves them out
+  of every feed unless ``--with-phones``).
 * Each rotation's schedule is computed once per ``Feeds`` and indexed by person, so a
   folder of every rotation and person feed costs what the rotations' schedules cost.
   Bytes are made by ``oncall.ical_write`` (``icalendar``).

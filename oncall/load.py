@@ -41,27 +41,33 @@ OVERRIDE_KEYS = {"who", "start", "end", "note"}
 STEP_KEYS = {"who", "wait"}
 
 
-def load_directory(root: Path | str, only: Iterable[str] | None = None) -> Directory:
+def load_directory(root: Path | str, only: Iterable[str] | None = None, fresh: bool = False) -> Directory:
     """Load ``people.toml`` and every ``<id>.toml`` rotation in ``root``.
 
     Raises InvalidFiles with every problem found, in file order. With ``only``, load just
     those rotations and the rotations their escalation steps name, and ignore problems of
     people none of them uses: a typo in another team's file must not stop `oncall page`.
+    With ``fresh`` (a folder being started by `new person`/`new rotation`), a missing or
+    empty people.toml is no people yet and no rotation file is no rotation yet.
     """
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
-        raise InvalidFiles([Problem(str(root), None, "", "no such folder (use --dir or ONCALL_DIR)")])
+        why = "no such folder (make one with `oncall init`, or name yours with --dir or ONCALL_DIR)"
+        raise InvalidFiles([Problem(str(root), None, "", why)])
     people_path = root / PEOPLE_FILE
     people: dict[str, Person] | None = None  # None: unreadable, so references cannot be checked
     people_problems: list[Problem] = []
-    if not os.path.lexists(people_path):  # a dangling or looping link is not "missing": say what it is
+    if fresh and not os.path.lexists(people_path):
+        people = {}
+    elif not os.path.lexists(people_path):  # a dangling or looping link is not "missing": say what it is
         why = "missing: every data folder needs a people.toml naming the people its rotations use"
         people_problems.append(Problem(shown_path(people_path), None, "", why))
     else:
         parsed = read_toml(people_path, shown_path(people_path), people_problems)
         if parsed:
-            people = _people(File(shown_path(people_path), parsed[1], people_problems), parsed[0])
+            data = {"people": {}, **parsed[0]} if fresh else parsed[0]
+            people = _people(File(shown_path(people_path), parsed[1], people_problems), data)
 
     # Hidden files are editors' (Emacs locks its files with a ".#name.toml" link), not rotations.
     files = sorted(p for p in root.glob("*.toml") if p.name != PEOPLE_FILE and not p.name.startswith("."))
@@ -94,8 +100,9 @@ def load_directory(root: Path | str, only: Iterable[str] | None = None) -> Direc
         used = {pid for r in rotations.values() for pid in _people_used(r)}
         people_problems = [p for p in people_problems if _concerns(p, used)]
     problems = people_problems + problems
-    if not files and not problems:
-        problems.append(Problem(shown_path(root), None, "", "no rotation files (<id>.toml) in this folder"))
+    if not files and not problems and not fresh:
+        why = "no rotation files (<id>.toml) in this folder (add one with `oncall new rotation`)"
+        problems.append(Problem(shown_path(root), None, "", why))
     if problems:
         raise InvalidFiles(problems)
     return Directory(people=_with_validity(people or {}), rotations=rotations, root=str(root))

@@ -201,7 +201,8 @@ start = 2026-03-08T12:00:00
 end = 2026-03-08T18:00:00
 note = "swap, as agreed; see \\\\wiki\\nline two 🙂 Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichen"
 """
-GOLDEN_ARGS = ("night", "--from", "2026-03-07T00:00Z", "--to", "2026-03-10T00:00Z", "--remind", "15m", "--gaps")
+GOLDEN_ARGS = ("night", "--from", "2026-03-07T00:00Z", "--to", "2026-03-10T00:00Z", "--remind", "15m", "--gaps",
+               "--with-phones")
 
 
 def test_golden_feed_byte_for_byte(cli, tmp_path):
@@ -255,7 +256,8 @@ def test_uids_are_unique_and_person_feeds_have_their_own(cli):
 
 
 def test_event_fields_free_by_default_busy_on_request(cli):
-    rng = ("platform", "--from", "2026-03-01T00:00Z", "--to", "2026-03-20T00:00Z", "--dir", str(BUNDLED))
+    rng = ("platform", "--from", "2026-03-01T00:00Z", "--to", "2026-03-20T00:00Z", "--dir", str(BUNDLED),
+           "--with-phones")
     cal = parse(export(cli, *rng))
     assert str(cal["METHOD"]) == "PUBLISH"
     assert str(cal["X-WR-CALNAME"]) == "On call: Platform"
@@ -342,7 +344,7 @@ def test_all_writes_a_feed_per_rotation_and_person_and_an_index(cli, tmp_path):
     links = re.findall(r'class="webcal" href="([^"]+)"', index)
     assert sorted(links) == sorted(f for f in files if f.endswith(".ics"))
     assert "webcal:" in index and "Inès Duarte (ines)" in index
-    assert (out / "rotations/platform.ics").read_bytes() == export(cli, "platform", "--no-phones", *rng)
+    assert (out / "rotations/platform.ics").read_bytes() == export(cli, "platform", *rng)
     assert event_rows((out / "people/erin.ics").read_bytes()) == shifts(cli, "--person", "erin", *rng)
     assert not list(out.rglob(".*.tmp"))
 

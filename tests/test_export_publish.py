@@ -27,9 +27,16 @@ def test_published_folder_leaves_phones_out_unless_with_phones(cli, tmp_path):
     events = parse((tmp_path / "private/rotations/platform.ics").read_bytes()).walk("VEVENT")
     desc = [str(e["DESCRIPTION"]) for e in events]
     assert desc and all("\nPhone: +1" in d for d in desc)
-    # A single feed (to stdout or a file of one's own) keeps them unless told not to.
-    r = cli("export", "platform", "--no-phones", *RNG, "--dir", str(BUNDLED))
-    assert "Phone:" not in r.out and "SUMMARY:" in r.out
+
+
+def test_every_feed_leaves_phones_out_unless_with_phones(cli):
+    """A one-rotation or one-person feed is imported into shared calendars as often as a
+    folder is published: no feed carries phone numbers unless asked."""
+    for args in (("platform",), ("--person", "alice")):
+        r = cli("export", *args, *RNG, "--dir", str(BUNDLED))
+        assert "Phone:" not in r.out and "555010" not in r.out and "SUMMARY:" in r.out
+        r = cli("export", *args, "--with-phones", *RNG, "--dir", str(BUNDLED))
+        assert "Phone: +14155550101" in r.out.replace("\r\n ", "")  # unfolded
 
 
 def test_no_gap_events_before_a_rotations_first_handoff(cli, tmp_path):
@@ -122,5 +129,5 @@ def test_the_all_folder_person_feeds_equal_single_person_exports(cli, tmp_path):
     assert cli("export", "--all", "--with-phones", "-o", str(out), *RNG, "--dir", str(BUNDLED)).code == 0
     for pid in ("alice", "erin"):
         assert (out / f"people/{pid}.ics").read_bytes() == cli(
-            "export", "--person", pid, *RNG, "--dir", str(BUNDLED)).out.encode()
+            "export", "--person", pid, "--with-phones", *RNG, "--dir", str(BUNDLED)).out.encode()
     assert props((out / "people/alice.ics").read_bytes(), "UID")

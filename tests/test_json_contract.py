@@ -141,8 +141,8 @@ def as_utc(text: str) -> str:
 # ------------------------------------------------------------------ the documented shapes
 
 NOW = [{"rotation": ROTATION, "person": Opt(PERSON, None), "start": Opt(TIME, None), "end": Opt(TIME, None),
-        "source": Opt(SOURCE, None), "reachable": bool, "next": {"person": Opt(PERSON, None),
-                                                                  "start": Opt(TIME, None)}}]
+        "source": Opt(SOURCE, None), "reachable": bool, "in_coverage": bool,
+        "next": {"person": Opt(PERSON, None), "start": Opt(TIME, None)}}]
 SHIFTS = [{"rotation": ROTATION, "person": PERSON, "start": TIME, "end": TIME, "source": SOURCE}]
 PROBLEM = Opt(
     {"rotation": ROTATION, "kind": Enum({"gap"}), "start": TIME, "end": TIME},
@@ -296,7 +296,7 @@ def test_now_is_one_object_per_rotation_with_stretch_source_and_next(cli):
     assert [r["rotation"] for r in rows] == sorted(ROTATIONS)
     platform = rows[0]
     assert platform == {"rotation": "platform", "person": "carol", "source": "override", "reachable": True,
-                        "start": "2027-01-04T14:00:00+00:00", "end": "2027-01-11T14:00:00+00:00",
+                        "in_coverage": True, "start": "2027-01-04T14:00:00+00:00", "end": "2027-01-11T14:00:00+00:00",
                         "next": {"person": "bob", "start": "2027-01-11T14:00:00+00:00"}}
     sre = rows[1]
     assert (sre["person"], sre["source"]) == ("farid", "layer:london")
@@ -317,9 +317,19 @@ def test_now_in_a_gap_has_null_person_and_source_and_null_for_far_bounds(cli):
     assert platform["start"] is None  # the gap began before any layer: unbounded
     assert platform["end"] == platform["next"]["start"] == "2026-01-05T14:00:00+00:00"
     assert platform["next"]["person"] == "alice"
+    assert (platform["in_coverage"], support["in_coverage"]) == (True, False)
+
+
+def test_now_outside_coverage_is_not_a_gap_and_nobody_is_unreachable(cli):
+    """Support covers weekdays 09:00-17:00 in Berlin: at 21:00 there nobody is needed, so
+    ``in_coverage`` is false and ``reachable`` true (nothing to fail to reach); one minute
+    into its window with nobody on call would be a gap (``reachable`` false)."""
     r = cli("now", "support", "--at", "2027-01-05T20:00Z", "--dir", DIR, "--json")
-    [gap] = parse(r.out, NOW)
-    assert (gap["person"], gap["start"], gap["end"]) == (None, "2027-01-05T16:00:00+00:00", "2027-01-06T08:00:00+00:00")
+    [off] = parse(r.out, NOW)
+    assert (off["person"], off["start"], off["end"]) == (None, "2027-01-05T16:00:00+00:00", "2027-01-06T08:00:00+00:00")
+    assert (off["in_coverage"], off["reachable"]) == (False, True)
+    [on] = parse(cli("now", "support", "--at", "2027-01-06T08:00Z", "--dir", DIR, "--json").out, NOW)
+    assert (on["person"], on["in_coverage"], on["reachable"]) == ("kai", True, True)
 
 
 def test_shifts_are_sorted_by_start_clipped_to_the_range_and_never_gaps(cli):

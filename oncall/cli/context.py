@@ -70,14 +70,15 @@ class Context:
         """JSON and CSV are the same from any machine: UTC unless ``--tz`` asks otherwise."""
         return viewer_zone(self.tz) if self.tz else UTC
 
-    def load(self, only: list[str] | None = None) -> Directory:
+    def load(self, only: list[str] | None = None, fresh: bool = False) -> Directory:
         """The data folder; with ``only`` (rotation ids named on the command line), just what
-        those rotations need, so another team's broken file cannot stop `now` or `page`."""
+        those rotations need, so another team's broken file cannot stop `now` or `page`;
+        ``fresh``: a folder being started may lack people and rotations (``load_directory``)."""
         import gc
 
         from ..load import load_directory
 
-        d = load_directory(self.dir, only or None)
+        d = load_directory(self.dir, only or None, fresh)
         # What was loaded lives until the command ends: spare the collector rescanning it
         # while the engine makes its many small tuples.
         gc.freeze()

@@ -11,6 +11,7 @@ run's context's (``Context.now``). The commands live in ``overrides``, ``away``,
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -52,9 +53,9 @@ class EditRun:
     """What every edit command is given besides its own arguments: the run's context and
     the folder loaded under its lock, the viewer's zone, "now", and the write options."""
 
-    def __init__(self, c: Context, dry_run: bool, allow_gaps: bool):
+    def __init__(self, c: Context, dry_run: bool, allow_gaps: bool, fresh: bool = False):
         self.context, self.dry_run, self.allow_gaps = c, dry_run, allow_gaps
-        self.zone, self.directory, self.now = c.zone, c.load(), c.now()
+        self.zone, self.directory, self.now = c.zone, c.load(fresh=fresh), c.now()
 
     def rotation(self, rid: str) -> Rotation:
         """The rotation ``rid`` (NotFound, with a hint, for an unknown id)."""
@@ -74,7 +75,9 @@ class EditRun:
         return parse_time(text, zone or self.zone, self.now, option)
 
     def file(self, name: str) -> Edit:
-        return Edit.open(Path(self.directory.root) / name)
+        """The folder's file ``name`` to edit; a new one when it does not exist yet (a fresh folder)."""
+        path = Path(self.directory.root) / name
+        return Edit.open(path) if os.path.lexists(path) else Edit.create(path, "")
 
     def choose(self, spans: list[tuple[datetime, datetime]], number: int | None, at: str | None, what: str) -> int:
         """The 0-based index picked by its 1-based ``number`` or by an instant it covers."""
@@ -114,14 +117,15 @@ class EditRun:
         render.console().print(f"Wrote {display}.")
 
 
-def edit_command(register: Callable, gaps: bool = True) -> Callable:
+def edit_command(register: Callable, gaps: bool = True, fresh: bool = False) -> Callable:
     """Declare an edit command: ``register`` is the Typer registration (``app.command()``);
     the function takes an ``EditRun`` and its own arguments. It gets ``--dir`` and ``--tz``
     from ``context.options`` and ``--dry-run`` (and, with ``gaps``, ``--allow-gaps``) from
     here, after its own, and runs under its folder's lock (``files.folder_lock``) from
     loading the folder to writing the file: the coverage guard then judges the folder as
     it is when the write lands, so two edits of different files (an away in people.toml,
-    an override in platform.toml) cannot each pass it and together leave nobody reachable."""
+    an override in platform.toml) cannot each pass it and together leave nobody reachable.
+    ``fresh``: the command also starts a folder (no people or no rotation yet, ``load_directory``)."""
     flags = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=False)
              for name, kind in (("dry_run", DryOpt), ("allow_gaps", GapsOpt)) if gaps or name == "dry_run"]
 
@@ -132,9 +136,9 @@ def edit_command(register: Callable, gaps: bool = True) -> Callable:
             from ..files import folder_lock
 
             if not c.dir.is_dir():  # the loader says what is wrong with it
-                return command(EditRun(c, dry_run, allow_gaps), **kwargs)
+                return command(EditRun(c, dry_run, allow_gaps, fresh), **kwargs)
             with folder_lock(c.dir):
-                return command(EditRun(c, dry_run, allow_gaps), **kwargs)
+                return command(EditRun(c, dry_run, allow_gaps, fresh), **kwargs)
 
         for name in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(run, name, getattr(command, name))

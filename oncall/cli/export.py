@@ -31,8 +31,8 @@ BusyOpt = Annotated[bool, typer.Option("--busy", help="Shifts show as busy (defa
 RemindOpt = Annotated[str | None, typer.Option("--remind", help="A reminder this long before each shift: 15m, 1h.")]
 TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone of wall times in --from/--to (IANA name).")]
 GapsOpt = Annotated[bool, typer.Option("--gaps", help="Add 'NO ONE ON CALL' events where coverage has a hole.")]
-PhonesOpt = Annotated[bool | None, typer.Option(
-    "--with-phones/--no-phones", help="Phone numbers in the events. Default: with, but without for --all.")]
+PhonesOpt = Annotated[bool, typer.Option(
+    "--with-phones/--no-phones", help="Phone numbers in the events (default: without: feeds get shared).")]
 
 
 def default_window(now: datetime) -> tuple[datetime, datetime]:
@@ -54,7 +54,7 @@ def export(
     busy: BusyOpt = False,
     remind: RemindOpt = None,
     with_gaps: GapsOpt = False,
-    phones: PhonesOpt = None,
+    phones: PhonesOpt = False,
     dir: DirOpt = DEFAULT_DIR,
     tz: TzOpt = None,
 ) -> None:
@@ -69,7 +69,7 @@ def export(
         raise UsageError("--all needs -o DIR, the folder to write")
     if person and with_gaps:
         raise UsageError("--gaps applies to rotation feeds, not to --person")
-    options = ical.Options(busy=busy, gaps=with_gaps, phones=not all_feeds if phones is None else phones,
+    options = ical.Options(busy=busy, gaps=with_gaps, phones=phones,
                            remind=None if remind is None else parse_duration_option(remind, "--remind"))
     d = c.load(rotations)
     ids = pick_rotations(d, rotations)

@@ -27,6 +27,9 @@ EveryReq = Annotated[str, typer.Option("--every", help="Shift length: 8h, 1d, 1w
 StartReq = Annotated[str, typer.Option("--start", help="First handoff; a time without offset is wall time "
                                        "in --timezone.", show_default=False)]
 RotNameOpt = Annotated[str | None, typer.Option("--name", help="Display name (default: the id).")]
+CoverageOpt = Annotated[list[str] | None, typer.Option(
+    "--coverage", help="Only these windows need covering, and the layer covers only them "
+    "(e.g. 'mon-fri 09:00-17:00'; repeatable). Default: 24/7.", show_default=False)]
 PidArg = Annotated[str, typer.Argument(metavar="ID", help="Person id used in rotation files.", show_default=False)]
 NameReq = Annotated[str, typer.Option("--name", help="Full name.", show_default=False)]
 PhoneReq = Annotated[str, typer.Option("--phone", help="E.164 number, e.g. +14155550101.", show_default=False)]
@@ -43,10 +46,10 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-@edit_command(new_app.command("rotation"))
+@edit_command(new_app.command("rotation"), fresh=True)
 def new_rotation(e: EditRun, rid: RidArg, timezone: RotZoneReq, members: MembersReq, every: EveryReq,
-                 start: StartReq, name: RotNameOpt = None) -> None:
-    """Create ID.toml in the data folder: one 24/7 layer of MEMBERS handing off every --every."""
+                 start: StartReq, name: RotNameOpt = None, coverage: CoverageOpt = None) -> None:
+    """Create ID.toml in the data folder: one layer of MEMBERS handing off every --every, 24/7 or --coverage."""
     from ..edit import new_rotation_text, toml_time
     from ..load import ROTATION_ID
     from ..toml_blocks import Edit
@@ -63,12 +66,24 @@ def new_rotation(e: EditRun, rid: RidArg, timezone: RotZoneReq, members: Members
     for p in people:
         e.person(p)
     parse_duration_option(every, "--every")
+    _windows(coverage or [])
     first = e.time(start, "--start", rz)
-    e.commit(Edit.create(path, new_rotation_text(name or rid, timezone, people, toml_time(first, rz), every)),
-             since=first)
+    text = new_rotation_text(name or rid, timezone, people, toml_time(first, rz), every, coverage)
+    e.commit(Edit.create(path, text), since=first)
 
 
-@edit_command(new_app.command("person"), gaps=False)
+def _windows(windows: list[str]) -> None:
+    """A UsageError for a ``--coverage`` that is not a window."""
+    from ..timeline import parse_window
+
+    for window in windows:
+        try:
+            parse_window(window)
+        except ValueError as err:
+            raise UsageError(f"--coverage: {err}") from None
+
+
+@edit_command(new_app.command("person"), gaps=False, fresh=True)
 def new_person(e: EditRun, pid: PidArg, name: NameReq, phone: PhoneReq, timezone: ZoneOpt = None,
                email: EmailOpt = None) -> None:
     """Add a person to people.toml."""

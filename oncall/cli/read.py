@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..coverage import required_gaps
+from ..coverage import in_coverage, required_gaps
 from ..render import TIME, Column, Section
 from ..schedule import final_schedule, on_call
 from ..timeline import format_duration
@@ -21,8 +21,8 @@ app = typer.Typer()
 def _who_now(value, row):
     from rich.text import Text
 
-    if row["person"] is None:
-        return Text("NO ONE ON CALL", style="bold red")
+    if row["person"] is None:  # nobody needed outside coverage: neutral, not an alarm
+        return Text("NO ONE ON CALL", style="bold red") if row["in_coverage"] else "outside coverage"
     text = f"{row['_name']} ({row['person']})"
     return text if row["reachable"] else Text.assemble(text, (f" ⚠ {row['_reason']}", "yellow"))
 
@@ -34,6 +34,7 @@ NOW = (
     Column("end", "Until", TIME),
     Column("source"),
     Column("reachable"),
+    Column("in_coverage"),
     Column("next", "Next", lambda v, r: r["_next"], machine=False, drop=1),
     Column("next.person"),
     Column("next.start"),
@@ -56,9 +57,11 @@ def now(
         oc = on_call(d.rotations[rid], t)
         reason = d.people[oc.person].unreachable_at(t) if oc.person else None
         nxt = oc.next_person
+        needed = in_coverage(d.rotations[rid], t)
         rows.append({
             "rotation": rid, "person": oc.person, "start": oc.start, "end": oc.end, "source": oc.source,
-            "reachable": oc.person is not None and reason is None,
+            # Nobody is needed outside coverage: that is no one to fail to reach, not a gap.
+            "reachable": reason is None and (oc.person is not None or not needed), "in_coverage": needed,
             "next": {"person": nxt, "start": oc.next_start},
             "_reason": reason, "_name": d.people[oc.person].name if oc.person else None,
             "_next": f"{d.people[nxt].name} ({nxt}) at {render.when(oc.next_start, zone)}" if nxt else "—",

@@ -10,7 +10,7 @@ def test_now_json_names_the_override_and_the_next_person(cli):
     assert r.code == 0, r.err
     [row] = json.loads(r.out)
     assert row == {
-        "rotation": "platform", "person": "carol", "source": "override", "reachable": True,
+        "rotation": "platform", "person": "carol", "source": "override", "reachable": True, "in_coverage": True,
         "start": "2027-01-04T14:00:00+00:00", "end": "2027-01-11T14:00:00+00:00",
         "next": {"person": "bob", "start": "2027-01-11T14:00:00+00:00"},
     }

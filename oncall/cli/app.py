@@ -71,14 +71,23 @@ app = typer.Typer(
     cls=OncallGroup,
     help="Who is on call, when, and whether anyone is reachable: rotations kept as TOML files.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"oncall {version('oncall')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(ctx: typer.Context, version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit.")) -> None:
     """Who is on call, when, and whether anyone is reachable: rotations kept as TOML files."""
     # A caller may hand in a context (tests, an embedding service); the CLI builds its own.
     if not isinstance(ctx.obj, context.Context):

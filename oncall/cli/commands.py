@@ -7,6 +7,7 @@ command, with pydantic adapters, for each). Each module declares its commands on
 """
 
 COMMANDS = {
+    "init": "init",
     "now": "read",
     "shifts": "read",
     "check": "check",

@@ -97,12 +97,37 @@ def use(ctx: typer.Context, dir: Path | None = None, tz: str | None = None, json
     fmt = "json" if json else (format or "table")
     if fmt not in FORMATS:
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    if dir is not None and dir == DEFAULT_DIR and _defaulted(ctx, "dir"):
+        dir = find_dir(Path.cwd())
     c = replace(base, dir=dir if dir is not None else base.dir, tz=tz, format=fmt)
     c.zone  # noqa: B018 -- a bad --tz fails before any work
     return c
 
 
-DirOpt = Annotated[Path, typer.Option("--dir", envvar="ONCALL_DIR", help="Data folder (people.toml and <id>.toml).")]
+def _defaulted(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` took its default (neither typed nor from the environment)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "DEFAULT"
+
+
+def find_dir(cwd: Path) -> Path:
+    """The data folder when neither ``--dir`` nor ``ONCALL_DIR`` names one, found as git
+    finds a repository: from ``cwd`` up, the first folder that holds people.toml, or that
+    has a ``rotations/`` folder holding one; the walk stops at a repository's root (a
+    folder with ``.git``) and at the filesystem's. Nothing found: ``./rotations``. The
+    path is relative to ``cwd`` where it can be, so messages stay short."""
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        for candidate in (folder, folder / DEFAULT_DIR):
+            if (candidate / "people.toml").is_file():
+                return Path(os.path.relpath(candidate, here))
+        if (folder / ".git").exists():
+            break
+    return DEFAULT_DIR
+
+
+DirOpt = Annotated[Path, typer.Option("--dir", envvar="ONCALL_DIR", help="Data folder (people.toml and <id>.toml). "
+                                      "Default: found from here upwards, like git (see README).")]
 TzOpt = Annotated[str | None, typer.Option("--tz", help="Zone for the times you type and the times shown (IANA name; "
                                                         "default: this machine's). JSON is in UTC unless given.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (stable contract, see README); "

@@ -170,7 +170,8 @@ CONTACTS = [CONTACT]
 CONTACTS_LOOKUP = [CONTACT | {"line_type": Opt(str, None)}]
 DRY_RUN = {"rotation": ROTATION, "at": TIME, "repeat": INT,
            "steps": [{"step": INT, "who": Opt(ROTATION, PERSON), "kind": Enum({"rotation", "person"}), "wait": INT,
-                      "person": Opt(PERSON, None), "channels": [CHANNEL], "unreachable": Opt(str, None)}]}
+                      "person": Opt(PERSON, None), "channels": [CHANNEL], "unreachable": Opt(str, None)}],
+           "exit_code": INT, "error": Opt(str, None)}
 ATTEMPT = {"round": INT, "step": INT, "person": Opt(PERSON, None), "channel": Opt(Enum({"sms", "voice", "sms-reply"}),
                                                                                   None),
            "sid": Opt(str, None), "status": str, "error_code": Opt(INT, None), "detail": str, "started": TIME,
@@ -178,7 +179,10 @@ ATTEMPT = {"round": INT, "step": INT, "person": Opt(PERSON, None), "channel": Op
 OUTCOME = Enum({"acknowledged", "sent", "duplicate", "unreached", "failed", "open"})
 PAGE = {"id": INT, "rotation": Opt(ROTATION, None), "message": str, "dedup_key": Opt(str, None), "started": TIME,
         "finished": Opt(TIME, None), "outcome": OUTCOME, "acknowledged_by": Opt(PERSON, None), "attempts": [ATTEMPT]}
-DUPLICATE = PAGE | {"original_outcome": OUTCOME}
+# What `page` and `contacts test` print: the page, and the exit code with the failure (or null).
+PAGE_RESULT = PAGE | {"exit_code": INT, "error": Opt(str, None)}
+DUPLICATE = PAGE_RESULT | {"original_outcome": OUTCOME}
+FAILURE = {"error": str, "exit_code": INT}  # `page --json` when it stops before paging
 PAGES = [PAGE | {"attempts": INT}]
 
 # ------------------------------------------------------------------ fixtures
@@ -471,7 +475,7 @@ def page(cli, *extra: str, rotation: str = "platform"):
 def test_page_unreached_is_exit_1_with_the_whole_page_as_json(cli, fake_pager):
     r = page(cli)
     assert r.code == 1, r.err
-    data = parse(r.out, PAGE)
+    data = parse(r.out, PAGE_RESULT)
     assert (data["id"], data["rotation"], data["outcome"], data["acknowledged_by"]) == (1, "platform", "unreached",
                                                                                          None)
     assert data["started"] == "2027-01-05T12:00:00+00:00"
@@ -485,7 +489,7 @@ def test_page_unreached_is_exit_1_with_the_whole_page_as_json(cli, fake_pager):
 def test_page_sent_and_duplicate_are_exit_0(cli, fake_pager):
     r = page(cli, "--no-wait", "--dedup-key", "db")
     assert r.code == 0, r.err
-    sent = parse(r.out, PAGE)
+    sent = parse(r.out, PAGE_RESULT)
     assert (sent["outcome"], sent["dedup_key"]) == ("sent", "db")
     r = page(cli, "--no-wait", "--dedup-key", "db")
     assert r.code == 0, r.err
@@ -498,7 +502,7 @@ def test_page_acknowledged_is_exit_0(cli, scripted):
     scripted.on(PHONE["carol"], "sms", Reaction(reply="ACK"))
     r = page(cli)
     assert r.code == 0, r.err
-    data = parse(r.out, PAGE)
+    data = parse(r.out, PAGE_RESULT)
     assert (data["outcome"], data["acknowledged_by"]) == ("acknowledged", "carol")
     assert [a["channel"] for a in data["attempts"]] == ["sms", "sms-reply"]
 
@@ -508,18 +512,19 @@ def test_page_refused_credentials_is_exit_5(cli, scripted):
     r = page(cli)
     assert r.code == 5
     assert "20003" in r.err
-    assert parse(r.out, PAGE)["outcome"] == "failed"
+    assert parse(r.out, PAGE_RESULT)["outcome"] == "failed"
 
 
-def test_page_without_credentials_is_exit_5_and_prints_no_json(cli):
+def test_page_without_credentials_is_exit_5_and_says_so_in_json_too(cli):
     r = page(cli)
     assert r.code == 5
-    assert r.out == "" and "TWILIO_ACCOUNT_SID" in r.err
+    assert "TWILIO_ACCOUNT_SID" in r.err
+    assert "TWILIO_ACCOUNT_SID" in parse(r.out, FAILURE)["error"] and parse(r.out, FAILURE)["exit_code"] == 5
 
 
 def test_page_in_the_tz_zone_and_byte_identical_on_a_fresh_log(cli, fake_pager, fixed_clock, monkeypatch, tmp_path):
     first = page(cli, "--tz", "Asia/Kolkata")
-    parse(first.out, PAGE, ZoneInfo("Asia/Kolkata"))
+    parse(first.out, PAGE_RESULT, ZoneInfo("Asia/Kolkata"))
     monkeypatch.setenv("ONCALL_STATE_DIR", str(tmp_path / "other-state"))
     fixed_clock.t = T0
     monkeypatch.setenv("TZ", "Pacific/Chatham")
@@ -552,7 +557,8 @@ def test_page_log_not_writable_is_exit_5_and_sends_nothing(cli, fake_pager, monk
     monkeypatch.setenv("ONCALL_STATE_DIR", str(not_a_folder))
     r = page(cli)
     assert r.code == 5
-    assert r.out == "" and "page log" in r.err
+    assert "page log" in r.err
+    assert_failure_on_stdout(["page"], r, 5)
     assert not fake_pager.exists()
 
 
@@ -567,7 +573,7 @@ def test_a_page_that_never_finished_is_open(cli):
 def test_contacts_test_unreached_is_exit_1(cli, fake_pager):
     r = cli("contacts", "test", "carol", "--wait", "1m", "--dir", DIR, "--json")
     assert r.code == 1, r.err
-    data = parse(r.out, PAGE)
+    data = parse(r.out, PAGE_RESULT)
     assert (data["rotation"], data["outcome"], [a["channel"] for a in data["attempts"]]) == (None, "unreached",
                                                                                               ["sms"])
 
@@ -576,7 +582,7 @@ def test_contacts_test_acknowledged_is_exit_0(cli, scripted):
     scripted.on(PHONE["carol"], "sms", Reaction(reply="ack"))
     r = cli("contacts", "test", "carol", "--dir", DIR, "--json")
     assert r.code == 0, r.err
-    data = parse(r.out, PAGE)
+    data = parse(r.out, PAGE_RESULT)
     assert (data["rotation"], data["outcome"], data["acknowledged_by"]) == (None, "acknowledged", "carol")
 
 
@@ -605,7 +611,20 @@ def test_contacts_test_acknowledged_is_exit_0(cli, scripted):
 def test_wrong_usage_is_exit_2_with_nothing_on_stdout(cli, args):
     r = cli(*args, "--dir", DIR, "--json")
     assert r.code == 2, (r.out, r.err)
-    assert r.out == "" and r.err.strip()
+    assert r.err.strip()
+    assert_failure_on_stdout(args, r, 2)
+
+
+def assert_failure_on_stdout(args, r, code: int) -> None:
+    """Every command but `page` prints nothing on stdout when it fails; `page --json` also
+    prints the failure as one JSON object with its exit code (issue 14 item 7), the message
+    being stderr's."""
+    if args[0] != "page":
+        assert r.out == ""
+        return
+    failure = parse(r.out, FAILURE)
+    assert failure["exit_code"] == code
+    assert failure["error"].split("\n")[0] in r.err
 
 
 @pytest.mark.parametrize("args", [["pages", "--since", "not-a-time"], ["pages", "show", "one"]],
@@ -624,7 +643,7 @@ def test_invalid_files_are_exit_3_naming_file_line_and_key(cli, tmp_path, args):
     root = copy_of(tmp_path, broken_phone)
     r = cli(*args, "--dir", str(root), "--json")
     assert r.code == 3, (r.out, r.err)
-    assert r.out == ""
+    assert_failure_on_stdout(args, r, 3)
     assert f"{root}/people.toml:18: people.bob.phone: '555-0102' is not an E.164 number" in r.err
     assert "Traceback" not in r.err
 
@@ -638,7 +657,8 @@ def test_invalid_files_are_exit_3_naming_file_line_and_key(cli, tmp_path, args):
 def test_unknown_rotation_or_person_is_exit_4(cli, args):
     r = cli(*args, "--dir", DIR, "--json")
     assert r.code == 4, (r.out, r.err)
-    assert r.out == "" and ("'nope'" in r.err or "'zed'" in r.err)
+    assert "'nope'" in r.err or "'zed'" in r.err
+    assert_failure_on_stdout(args, r, 4)
 
 
 def test_unknown_page_is_exit_4(cli):

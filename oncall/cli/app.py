@@ -37,6 +37,11 @@ def _build(name: str):
     raise LookupError(f"{module.__name__} declares no command {name!r}")  # a bug in COMMANDS
 
 
+# Typer re-exports no base class of Click's errors, and this package does not import Click.
+_CLICK_ERROR = next(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException")
+JSON_FAILURES = {"page"}  # commands whose --json puts every failure on stdout too
+
+
 class OncallGroup(TyperGroup):
     """The root group: commands imported on demand, ``OncallError`` mapped to exits."""
 
@@ -48,12 +53,32 @@ class OncallGroup(TyperGroup):
             self.commands[cmd_name] = _build(cmd_name)
         return self.commands.get(cmd_name)
 
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        ctx.meta["oncall.args"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except OncallError as e:
             report(e)
+            if not getattr(e, "said_on_stdout", False):  # the command wrote it as JSON already
+                _json_failure(ctx, e.exit_code, "\n".join(terminal_safe(line) for line in e.lines()))
             raise typer.Exit(e.exit_code) from None
+        except _CLICK_ERROR as e:  # wrong usage Click found while parsing the command's options
+            _json_failure(ctx, e.exit_code, e.format_message())
+            raise
+
+
+def _json_failure(ctx, code: int, message: str) -> None:
+    """With ``--json``, a command of ``JSON_FAILURES`` also says its failure on stdout as
+    ``{"error": ..., "exit_code": ...}``: a script reading stdout always gets an object."""
+    args = ctx.meta.get("oncall.args") or []
+    if not args or args[0] not in JSON_FAILURES or "--json" not in args:
+        return
+    from ..render import to_json
+
+    print(to_json({"error": message, "exit_code": code}))
 
 
 def report(e: OncallError) -> None:

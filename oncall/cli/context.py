@@ -119,8 +119,8 @@ def find_dir(cwd: Path) -> Path:
     here = cwd.resolve()
     for folder in (here, *here.parents):
         for candidate in (folder, folder / DEFAULT_DIR):
-            if (candidate / "people.toml").is_file():
-                return Path(os.path.relpath(candidate, here))
+            if (candidate / "people.toml").is_file():  # the working directory itself reads as ../NAME
+                return Path(os.path.relpath(candidate, here)) if candidate != here else Path("..", here.name)
         if (folder / ".git").exists():
             break
     return DEFAULT_DIR

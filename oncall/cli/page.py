@@ -21,7 +21,8 @@ from ..render import TIME, Column, Section
 from ..sanitize import terminal_safe
 from ..timeline import format_duration
 from .context import DEFAULT_DIR, Clock, Context, DirOpt, FormatOpt, JsonOpt, check_person, options, pick_rotations, use
-from .times import parse_duration_option
+from .page_progress import Progress, nobody_why
+from .times import parse_duration_option, parse_time
 
 app = typer.Typer()
 
@@ -105,24 +106,24 @@ def page(
     = None,
     dedup_window: Annotated[str, typer.Option("--dedup-window", help="How long a dedup key holds.")] = "1h",
     rate_limit: Annotated[str, typer.Option("--rate-limit", help="Sends per person per period.")] = "10/15m",
+    at: Annotated[str | None, typer.Option("--at", help="With --dry-run: the plan at this instant (ISO or relative).",
+                                           show_default=False)] = None,
 ) -> None:
     """Page ROTATION's escalation policy through Twilio (exit 0 acknowledged, 1 nobody reached, 5 failed)."""
-    from ..paging.escalation import Escalation, Policy, longest, plan
+    from ..paging.escalation import Escalation, Policy, longest
 
     window = _duration(dedup_window, "--dedup-window")
     limit, per = _rate(rate_limit)
     if not message.strip():
         raise UsageError("--message must not be empty")
-    zone = c.zone
+    if at is not None and not dry_run:
+        raise UsageError("--at goes with --dry-run: a real page goes out now")
     d = c.load([rotation])
     pick_rotations(d, [rotation])
     rot = d.rotations[rotation]
     now = c.now()
     if dry_run:
-        steps = plan(d, rot.steps, now)
-        title = f"Dry run: page {rotation} at {render.when(now, zone)}" + (f", {repeat + 1} rounds" if repeat else "")
-        render.emit(c, Section(steps, STEPS, title), body={"rotation": rotation, "at": now, "repeat": repeat,
-                                                           "steps": steps})
+        _dry_run(d, rotation, parse_time(at, c.zone, now, "--at") if at is not None else now, repeat, c)
         return
     pager = make_pager(c.clock)
     log = open_store()
@@ -131,13 +132,14 @@ def page(
         _result(log.page(page_id), "duplicate", c)
         return
     engine = Escalation(d, pager, log, c.clock.now, c.clock.sleep, Policy(limit=limit, per=per))
-    with _live_status(engine, page_id, c):
+    with Progress(engine, page_id, c):
         try:
             outcome, _ = engine.run(page_id, rot.steps, message, label=rotation, name=rot.name, repeat=repeat,
                                     no_wait=no_wait)
-        except PagingFailed:
+        except PagingFailed as e:
             if c.format != "table":  # scripts get the page as far as it went; a terminal gets the error
-                _emit_page(c, log.page(page_id))
+                _emit_page(c, log.page(page_id) | {"exit_code": e.exit_code, "error": str(e)})
+                e.said_on_stdout = True  # app.OncallGroup adds no second JSON object
             raise
     _result(log.page(page_id), outcome, c)
     if EXIT[outcome]:
@@ -155,7 +157,8 @@ def _result(record: dict, outcome: str, c) -> None:
         "duplicate": f"page #{pid} already covers this dedup key ({record['dedup_key']}); nothing sent",
         "unreached": f"[red]✗[/] page #{pid}: nobody acknowledged",
     }[outcome]
-    _emit_page(c, record, text)
+    error = f"page #{pid}: nobody acknowledged" if EXIT[outcome] else None
+    _emit_page(c, record | {"exit_code": EXIT[outcome], "error": error}, text)
 
 
 def _emit_page(c, record: dict, *lead: str) -> None:
@@ -171,42 +174,18 @@ def _emit_page(c, record: dict, *lead: str) -> None:
     render.emit(c, Section(record["attempts"], ATTEMPTS), body=record, show=show)
 
 
-class _live_status:
-    """A Rich live line while a page waits, only when stderr is a terminal and not --json."""
+def _dry_run(d, rotation: str, at, repeat: int, c) -> None:
+    """The plan at ``at``; exit 1, saying why step by step, when no step could page anyone."""
+    from ..paging.escalation import plan
 
-    def __init__(self, engine, page_id: int, c):
-        self.engine, self.page_id, self.live, self.clock = engine, page_id, None, c.clock
-        self.event: dict = {}
-        console = render.console(stderr=True)
-        if c.format == "json" or not console.is_terminal:
-            return
-        from rich.live import Live
-
-        self.live = Live(self, console=console, refresh_per_second=2, transient=True)
-        engine.on_status = self.update
-
-    def update(self, event: dict) -> None:
-        self.event = event
-
-    def __rich__(self) -> str:
-        e = self.event
-        if not e:
-            return f"page #{self.page_id}: starting"
-        left = ""
-        if e.get("until"):
-            secs = max(0, int((e["until"] - self.clock.now()).total_seconds()))
-            left = f"  {secs // 60}:{secs % 60:02d} left"
-        return (f"page #{self.page_id}  step {e.get('step')}  {e.get('person') or '—'}  "
-                f"{e.get('channel') or ''}  {e.get('status')}{left}")
-
-    def __enter__(self):
-        if self.live:
-            self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self.live:
-            self.live.__exit__(*exc)
+    steps = plan(d, d.rotations[rotation].steps, at)
+    why = nobody_why(steps, at, c.zone)
+    title = f"Dry run: page {rotation} at {render.when(at, c.zone)}" + (f", {repeat + 1} rounds" if repeat else "")
+    render.emit(c, Section(steps, STEPS, title), body={"rotation": rotation, "at": at, "repeat": repeat,
+                                                       "steps": steps, "exit_code": 1 if why else 0, "error": why})
+    if why:
+        print(f"oncall: {why}", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 pages_app = typer.Typer(help="The page log: every page, attempt, Twilio SID and error code.",
@@ -226,8 +205,6 @@ def pages(
     """List logged pages (newest last; the newest 50 unless --limit or --all)."""
     if ctx.invoked_subcommand:
         return
-    from .times import parse_time
-
     zone = c.zone
     start = parse_time(since, zone, c.now(), "--since") if since is not None else None
     log = open_store(readonly=True)
@@ -358,7 +335,7 @@ def contacts_test(
     msg = f"Test page for {d.people[person].name}."
     page_id, _ = log.open_page(None, msg, now, now + patience)
     engine = Escalation(d, pager, log, c.clock.now, c.clock.sleep)
-    with _live_status(engine, page_id, c):
+    with Progress(engine, page_id, c):
         outcome, _ = engine.run(page_id, (Step(person, "person", patience),), msg, label="test", name="test",
                                 channels=("sms",))
     _result(log.page(page_id), outcome, c)

@@ -103,6 +103,7 @@ class _Run:
     error: str | None = None  # the last send that failed for Twilio's or the network's sake
     unknown: int = 0  # sends whose outcome is unknown (Twilio may have sent them)
     step_end: datetime | None = None  # when the current step's wait is over
+    event: dict = field(default_factory=dict)  # the attempt under way, as on_status reports it
 
 
 class _Acked(Exception):
@@ -195,6 +196,7 @@ class Escalation:
         aid, allowed = self.store.start_attempt(run.page_id, rnd, i, person.id, chan.name, t, self.policy.limit,
                                                 self.policy.per)
         event = {"round": rnd, "step": i, "person": person.id, "channel": chan.name, "until": until}
+        run.event = event
         if not allowed:
             self.on_status(event | {"status": "rate-limited"})
             return "moved-on"
@@ -211,7 +213,7 @@ class Escalation:
         self.store.update_attempt(aid, sent.status, self.now(), sid=sent.sid, detail=note)
         run.accepted += 1
         run.paged.setdefault((chan.address, address), (person.id, t))
-        self.on_status(event | {"status": sent.status})
+        self.on_status(event | {"status": sent.status} | ({"until": None} if no_wait else {}))
         if no_wait:
             return "sent"
         return self._wait(run, aid, person, chan, sent.sid, until, event)
@@ -345,6 +347,8 @@ class Escalation:
                         e.args = (f"{e.args[0]} ({'; '.join(notes)})",)
                     raise
                 codes.append(str(e.code or e.status or "connection error"))
+                self.on_status(run.event | {"status": "retrying", "detail": f"{codes[-1]}, retry {n + 1} of "
+                                            f"{p.retries} in {delay:.0f}s"})
                 self.sleep(delay)
         raise AssertionError("unreachable")
 

@@ -55,19 +55,8 @@ def load_directory(root: Path | str, only: Iterable[str] | None = None, fresh: b
     if not root.is_dir():
         why = "no such folder (make one with `oncall init`, or name yours with --dir or ONCALL_DIR)"
         raise InvalidFiles([Problem(str(root), None, "", why)])
-    people_path = root / PEOPLE_FILE
-    people: dict[str, Person] | None = None  # None: unreadable, so references cannot be checked
     people_problems: list[Problem] = []
-    if fresh and not os.path.lexists(people_path):
-        people = {}
-    elif not os.path.lexists(people_path):  # a dangling or looping link is not "missing": say what it is
-        why = "missing: every data folder needs a people.toml naming the people its rotations use"
-        people_problems.append(Problem(shown_path(people_path), None, "", why))
-    else:
-        parsed = read_toml(people_path, shown_path(people_path), people_problems)
-        if parsed:
-            data = {"people": {}, **parsed[0]} if fresh else parsed[0]
-            people = _people(File(shown_path(people_path), parsed[1], people_problems), data)
+    people = _people_file(root / PEOPLE_FILE, people_problems, fresh)
 
     # Hidden files are editors' (Emacs locks its files with a ".#name.toml" link), not rotations.
     files = sorted(p for p in root.glob("*.toml") if p.name != PEOPLE_FILE and not p.name.startswith("."))
@@ -106,6 +95,21 @@ def load_directory(root: Path | str, only: Iterable[str] | None = None, fresh: b
     if problems:
         raise InvalidFiles(problems)
     return Directory(people=_with_validity(people or {}), rotations=rotations, root=str(root))
+
+
+def _people_file(path: Path, problems: list[Problem], fresh: bool) -> dict[str, Person] | None:
+    """The people of ``path``; None when unreadable, so references cannot be checked."""
+    if fresh and not os.path.lexists(path):
+        return {}
+    if not os.path.lexists(path):  # a dangling or looping link is not "missing": say what it is
+        why = "missing: every data folder needs a people.toml naming the people its rotations use"
+        problems.append(Problem(shown_path(path), None, "", why))
+        return None
+    parsed = read_toml(path, shown_path(path), problems)
+    if not parsed:
+        return None
+    data = {"people": {}, **parsed[0]} if fresh else parsed[0]
+    return _people(File(shown_path(path), parsed[1], problems), data)
 
 
 def _backwards(data: dict, first: str, last: str, otherwise: str = "ends before it starts") -> str:

@@ -108,7 +108,7 @@ def _machine_zone() -> str:
 
 
 def _check_zone(zone: str) -> str:
-    from ..load import valid_zone
+    from ..fields import valid_zone
 
     if not valid_zone(zone):
         raise UsageError(f"--timezone: unknown timezone {zone!r} (use an IANA name like 'Europe/London')")
@@ -325,10 +325,10 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 
 def _next_steps(root: Path, files: dict[str, str]) -> None:
-    from ..load import _display
+    from ..files import shown_path
 
     out = render.console()
-    out.print("Wrote " + ", ".join(_display(root / n) for n in files) + ".", markup=False)
+    out.print("Wrote " + ", ".join(shown_path(root / n) for n in files) + ".", markup=False)
     where = "" if find_dir(Path.cwd()).resolve() == root.resolve() else f" --dir {root}"
     out.print(f"Next: `oncall check{where}`, `oncall now{where}`; add people with `oncall new person`, "
               "rotations with `oncall new rotation`.", markup=False)

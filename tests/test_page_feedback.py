@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import BUNDLED, write_folder
+from test_paging import BOB, OPS, PEOPLE
 
 from oncall.paging import PagerError
 from oncall.paging.fake import FakeClock, FakePager, Reaction
@@ -46,45 +47,23 @@ def test_page_progress_goes_to_stderr_with_json_too(cli, pager):
     assert "oncall: page #1: step 1: carol sms: " in r.err
 
 
-AWAY_PEOPLE = """\
-[people.ann]
-name = "Ann"
-phone = "+14155550111"
-[[people.ann.away]]
-start = 2027-01-01
-end = 2027-01-10
-[people.bo]
-name = "Bo"
-"""
-OPS = """\
-name = "Ops"
-timezone = "UTC"
-[[layer]]
-members = ["ann"]
-start = 2026-12-01T00:00:00
-every = "1w"
-[[escalation]]
-who = "ops"
-wait = "5m"
-[[escalation]]
-who = "bo"
-wait = "5m"
-"""
+# test_paging's folder, with Alice (on call in ops) away and Bob (step 2) without a phone.
+AWAY_PEOPLE = PEOPLE.replace(f'phone = "{BOB}"', "") + "[[people.alice.away]]\nstart = 2026-03-01\nend = 2026-04-01\n"
 
 
 def test_dry_run_at_an_instant_exits_1_and_says_why_nobody_could_be_paged(cli, tmp_path):
     root = write_folder(tmp_path / "r", {"people.toml": AWAY_PEOPLE, "ops.toml": OPS})
     args = ("page", "ops", "-m", "x", "--dry-run", "--dir", str(root), "--tz", "UTC")
-    r = cli(*args, "--at", "2027-01-05T12:00Z")
+    r = cli(*args, "--at", "2026-03-10T12:00Z")
     assert r.code == 1
-    assert ("oncall: nobody could be paged at Tue 2027-01-05 12:00 UTC: step 1 (ops): ann is away; "
-            "step 2 (bo): bo has no phone") in r.err
-    j = cli(*args, "--at", "2027-01-05T12:00Z", "--json")
+    assert ("oncall: nobody could be paged at Tue 2026-03-10 12:00 UTC: step 1 (ops): alice is away; "
+            "step 2 (bob): bob has no phone") in r.err
+    j = cli(*args, "--at", "2026-03-10T12:00Z", "--json")
     data = json.loads(j.out)
-    assert (j.code, data["exit_code"], data["at"]) == (1, 1, "2027-01-05T12:00:00+00:00")
-    assert data["error"].startswith("nobody could be paged") and "ann is away" in data["error"]
-    ok = json.loads(cli(*args, "--at", "2027-01-12T12:00Z", "--json").out)  # ann is back
-    assert (ok["exit_code"], ok["error"], ok["steps"][0]["person"]) == (0, None, "ann")
+    assert (j.code, data["exit_code"], data["at"]) == (1, 1, "2026-03-10T12:00:00+00:00")
+    assert data["error"].startswith("nobody could be paged") and "alice is away" in data["error"]
+    ok = json.loads(cli(*args, "--at", "2026-04-07T12:00Z", "--json").out)  # alice is back
+    assert (ok["exit_code"], ok["error"], ok["steps"][0]["person"]) == (0, None, "alice")
 
 
 def test_at_needs_dry_run(cli):

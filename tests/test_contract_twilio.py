@@ -191,4 +191,6 @@ def test_real_process_pages_the_mock(folder, twilio_mock, tmp_path):
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["outcome"] == "sent" and out["attempts"][0]["sid"].startswith("SM")
-    assert p.stderr == "" and TOKEN not in p.stdout
+    assert TOKEN not in p.stdout and TOKEN not in p.stderr
+    # stderr carries the page's progress (issue 14 item 7), and nothing else
+    assert p.stderr.splitlines() == ["oncall: page #1: step 1: alice sms: queued"], p.stderr

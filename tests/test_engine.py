@@ -281,7 +281,7 @@ def test_now_in_a_gap_names_nobody_and_who_comes_next(cli, tmp_path):
     r = cli("now", "--dir", data, "--at", "2026-01-10T12:00Z", "--json")  # a Saturday
     assert r.code == 0, r.err
     assert json.loads(r.out) == [{
-        "rotation": "r", "person": None, "source": None, "reachable": False,
+        "rotation": "r", "person": None, "source": None, "reachable": False, "in_coverage": True,
         "start": iso("2026-01-09T17:00Z"), "end": iso("2026-01-12T09:00Z"),
         "next": {"person": "bob", "start": iso("2026-01-12T09:00Z")},
     }]

@@ -44,15 +44,15 @@ class Answers:
 
 
 PersonOpt = Annotated[list[str] | None, typer.Option(
-    "--person", help="ID:NAME:PHONE[:ZONE], once per person (e.g. 'alice:Alice Moreau:+14155550101'). "
-    "Default: two example people to replace.", show_default=False)]
+    "--person", metavar="ID:NAME:PHONE[:ZONE]", show_default=False,
+    help="A person, once per person (e.g. 'alice:Alice Moreau:+14155550101'). Default: two example people to replace.")]
 
 
 @app.command(short_help="Start a data folder: people and rotations, commented.")
 def init(
     ctx: typer.Context,
     folder: Annotated[Path | None, typer.Argument(
-        metavar="[DIR]", help="The data folder to create (default: ./rotations).", show_default=False)] = None,
+        metavar="DIR", help="The data folder to create (default: ./rotations).", show_default=False)] = None,
     person: PersonOpt = None,
     timezone: Annotated[str | None, typer.Option(
         "--timezone", help="IANA zone of the rotations (default: this machine's).", show_default=False)] = None,

@@ -79,7 +79,9 @@ def test_at_needs_dry_run(cli):
     (("page", "platform", "-m", "x"), 5, "Twilio credentials missing"),
 ])
 def test_every_page_failure_with_json_is_an_object_with_its_exit_code(cli, args, code, words):
-    r = cli(*args, *DIR, "--json")
-    assert r.code == code
-    failure = json.loads(r.out)
-    assert failure["exit_code"] == code and words in failure["error"], failure
+    for as_json in (("--json",), ("--format", "json"), ("--format=json",)):
+        r = cli(*args, *DIR, *as_json)
+        assert r.code == code
+        failure = json.loads(r.out)
+        assert failure["exit_code"] == code and words in failure["error"], failure
+    assert cli(*args, *DIR).out == ""  # a terminal gets the message on stderr only

@@ -74,7 +74,9 @@ def _json_failure(ctx, code: int, message: str) -> None:
     """With ``--json``, a command of ``JSON_FAILURES`` also says its failure on stdout as
     ``{"error": ..., "exit_code": ...}``: a script reading stdout always gets an object."""
     args = ctx.meta.get("oncall.args") or []
-    if not args or args[0] not in JSON_FAILURES or "--json" not in args:
+    pairs = zip(args, args[1:], strict=False)
+    as_json = "--json" in args or "--format=json" in args or ("--format", "json") in pairs
+    if not args or args[0] not in JSON_FAILURES or not as_json:
         return
     from ..render import to_json
 

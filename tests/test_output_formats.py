@@ -129,8 +129,8 @@ def test_csv_values_are_json_values_as_text(cli):
     [js] = json.loads(cli("now", "platform", "--dir", D, "--at", "2027-01-05T12:00Z", "--json",
                           "--tz", "Asia/Kolkata").out)
     assert row == {"rotation": "platform", "person": js["person"], "start": js["start"], "end": js["end"],
-                   "source": js["source"], "reachable": "true", "next.person": js["next"]["person"],
-                   "next.start": js["next"]["start"]}
+                   "source": js["source"], "reachable": "true", "in_coverage": "true",
+                   "next.person": js["next"]["person"], "next.start": js["next"]["start"]}
     contacts = list(csv.DictReader(io.StringIO(cli("contacts", "--dir", D, "--format", "csv").out, newline="")))
     assert {c["channels"] for c in contacts} >= {"sms voice"}
 

@@ -217,9 +217,9 @@ def test_show_completion_prints_a_script_for_each_shell(cli, monkeypatch, shell,
 
 def test_completion_names_the_lazy_commands_and_their_options(cli, monkeypatch):
     monkeypatch.setenv("_ONCALL_COMPLETE", "complete_bash")
-    monkeypatch.setenv("COMP_WORDS", "oncall no")
+    monkeypatch.setenv("COMP_WORDS", "oncall shi")
     monkeypatch.setenv("COMP_CWORD", "1")
-    assert cli().out.split() == ["now"]
+    assert cli().out.split() == ["shifts"]
     monkeypatch.setenv("COMP_WORDS", "oncall now --t")
     monkeypatch.setenv("COMP_CWORD", "2")
     assert cli().out.split() == ["--tz"]

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from import_reference import opsgenie_timeline
 from test_import_pagerduty import _now
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 HERE = Path(__file__).resolve().parent
 OG = HERE / "fixtures" / "import" / "opsgenie"
@@ -126,3 +132,50 @@ def test_import_is_byte_identical_twice(cli, tmp_path):
         assert cli("import", "opsgenie", *files, "-o", str(tmp_path / out)).code == 0
     tree = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
     assert tree == {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()} and len(tree) == 1 + len(NAMES)
+
+
+# ---------------------------------------------------------------- people's phones and escalations
+
+def _people(out: Path) -> dict:
+    return tomllib.loads((out / "people.toml").read_text())["people"]
+
+
+def test_contact_methods_give_phones_voice_first(cli, tmp_path):
+    files = [*_files("weekly"), *sorted(str(p) for p in OG.glob("user.*.json"))]
+    r = cli("import", "opsgenie", *files, "-o", str(tmp_path / "out"))
+    assert r.code == 0 and "identical over" in r.out, r.out + r.err
+    phones = {pid: p.get("phone") for pid, p in _people(tmp_path / "out").items()}
+    # Olivia: voice; Noah: sms only; Ava: voice disabled, so her sms; Jack: none in the dump.
+    assert phones == {"olivia-hart": "+447911123456", "noah-becker": "+4915112345678", "ava-singh": "+919812345678",
+                      "jack-wilson": None}
+    # The list's entry and the user's own GET are one person, whichever file comes first.
+    again = cli("import", "opsgenie", *reversed(files), "-o", str(tmp_path / "again"))
+    assert again.code == 0 and _people(tmp_path / "again") == _people(tmp_path / "out")
+
+
+def test_trap_escalation_delays_count_from_the_alert_and_repeat_is_written_out(cli, tmp_path):
+    # Rules at 0, 10 and 25 minutes after the alert: our waits are 10m and 15m; repeat
+    # once, 5 minutes after the last rule: a second pass.
+    r = cli("import", "opsgenie", *_files("weekly"), str(OG / "escalations.json"), "-o", str(tmp_path / "out"))
+    assert r.code == 0, r.out + r.err
+    text = (tmp_path / "out" / "sre-primary.toml").read_text()
+    assert "# Opsgenie escalation e0000001-aaaa-4bbb-8ccc-000000000001" in text
+    one = [{"who": "sre-primary", "wait": "10m"}, {"who": "jack-wilson", "wait": "15m"}]
+    assert tomllib.loads(text)["escalation"] == [*one, {"who": "noah-becker", "wait": "5m"}, *one,
+                                                 {"who": "noah-becker"}]
+
+
+def test_escalation_rules_without_translation_are_named_in_notes(cli, tmp_path):
+    parts = {p: json.loads((OG / f"weekly.{p}.json").read_text()) for p in ("schedule", "overrides", "timeline")}
+    sched = {"type": "schedule", "name": "SRE Primary"}  # by name, as the API allows
+    esc = mf.og([{"id": "e0000002-aaaa-4bbb-8ccc-000000000002", "name": "Odd", "rules": [
+        mf.og_rule(5, sched, condition="if-not-closed"), mf.og_rule(1, {"type": "team", "name": "ops_team"}),
+        mf.og_rule(2, sched, notify="next"), mf.og_rule(1, {"type": "user", "id": mf.O1}, unit="hours")]}])
+    r = _import_docs(cli, tmp_path, parts | {"escalations": esc})
+    assert r.code == 0, r.out + r.err
+    assert "data[0].rules[1] pages a 'team' recipient, which has no translation: not written" in r.out
+    assert "data[0].rules[2] pages the next on-call of a schedule, which has no translation: not written" in r.out
+    assert "data[0].rules[0] escalates until the alert is closed; ours stop at an acknowledgement" in r.out
+    assert "pages nobody for its first 5 minutes; our first step pages at once" in r.out
+    steps = tomllib.loads((tmp_path / "out" / "sre-primary.toml").read_text())["escalation"]
+    assert steps == [{"who": "sre-primary", "wait": "55m"}, {"who": "olivia-hart"}]  # 5 min, then 60 min

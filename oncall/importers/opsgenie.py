@@ -1,9 +1,11 @@
 """Opsgenie REST API v2 dumps -> a Plan.
 
 Inputs are response bodies (``{"data": …, "took": …, "requestId": …}``):
-``GET /v2/users`` (users), ``GET /v2/schedules/{id}`` (a schedule with its rotations),
+``GET /v2/users`` (users), ``GET /v2/users/{id}?expand=contact`` (a user with their
+``userContacts``: phones), ``GET /v2/schedules/{id}`` (a schedule with its rotations),
 ``GET /v2/schedules/{id}/overrides`` and ``GET /v2/schedules/{id}/timeline`` (the
-rendered result, for ``--verify``); docs/import.md lists the requests.
+rendered result, for ``--verify``), ``GET /v2/escalations``; docs/import.md lists the
+requests.
 
 Translation, and what has no faithful one:
 - A rotation is a layer: ``startDate`` is the first handoff, ``length`` × ``type``
@@ -19,16 +21,22 @@ Translation, and what has no faithful one:
 - An override scoped to some rotations replaces only those; ours replaces the whole
   schedule: such overrides are written whole and named in a note.
 - Participants that are teams, escalations or ``none`` have no translation: refused.
+- An escalation's rule ``delay`` counts from the alert's creation; our ``wait`` from the
+  step before: each step waits until the next rule's delay. ``repeat`` is unrolled
+  (``count`` more passes, ``waitInterval`` between them), since our steps do not loop.
 """
 
 from __future__ import annotations
 
+import re
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..timeline import to_wall
 from . import NewPerson, Plan, Rendered, RotationText
 from .dump import Doc, head, slug, toml_str, unique
+from .opsgenie_escalation import escalation
 
 DAYS = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
         "saturday": "sat", "sunday": "sun"}
@@ -38,7 +46,7 @@ UNITS = {"hourly": "h", "daily": "d", "weekly": "w"}
 def plan(docs: list[tuple[str, Any]]) -> Plan:
     """The people, rotation files and notes for Opsgenie responses ``docs``."""
     users: dict[str, tuple[Doc, str, dict]] = {}
-    schedules, overrides, timelines = [], [], {}
+    schedules, overrides, timelines, escalations = [], [], {}, []
     for file, value in docs:
         d = Doc(file)
         if not isinstance(value, dict) or "data" not in value or "requestId" not in value:
@@ -57,23 +65,44 @@ def plan(docs: list[tuple[str, Any]]) -> Plan:
                 overrides.append((d, path, item))
             elif "rotations" in item:
                 schedules.append((d, path, item))
+            elif "rules" in item:
+                escalations.append((d, path, item))
             elif "username" in item:
-                users[d.text(item, path, "id")] = (d, path, item)
+                uid = d.text(item, path, "id")
+                if uid not in users or "userContacts" in item:  # the user's own GET has the phones
+                    users[uid] = (d, path, item)
             else:
                 d.fail(path, "not a user, schedule, override or timeline")
     by_name = {d.text(u, p, "username").lower(): uid for uid, (d, p, u) in users.items()}
-    people = [NewPerson(uid, d.text(u, p, "fullName"), d.text(u, p, "username"), None,
+    people = [NewPerson(uid, d.text(u, p, "fullName"), d.text(u, p, "username"), _phone(d, p, u),
                         d.user_zone(u, p, "timeZone"), f"Opsgenie user {uid}") for uid, (d, p, u) in users.items()]
     notes: list[str] = []
     ids: set[str] = set()
     rotations = []
+    rot_ids = {d.text(s, p, "id"): unique(slug(d.text(s, p, "name"), "schedule"), ids) for d, p, s in schedules}
+    targets = rot_ids | {s["name"]: rot_ids[s["id"]] for _, _, s in schedules}  # rules name schedules by either
     for d, p, s in schedules:
         sid = d.text(s, p, "id")
-        rid = unique(slug(d.text(s, p, "name"), "schedule"), ids)
+        rid = rot_ids[sid]
         mine = [o for o in overrides if (o[2].get("_parent") or {}).get("id") == sid]
         body = _schedule(d, p, s, rid, (users, by_name), mine, notes)
+        body += escalation(s, rid, escalations, targets, partial(_user, known=(users, by_name)), notes)
         rotations.append(RotationText(rid, body, _rendered(timelines.get(sid), (users, by_name))))
     return Plan(people, rotations, notes)
+
+
+def _phone(d: Doc, p: str, u: dict) -> str | None:
+    """The first enabled voice contact, else sms: Opsgenie writes ``to`` as
+    ``countrycode-number`` (``1-4155550101``), which is E.164 without its ``+``."""
+    contacts = [(cp, c) for cp, c in d.items(u, p, "userContacts", optional=True) if isinstance(c, dict)]
+    for method in ("voice", "sms"):
+        for cp, c in contacts:
+            if c.get("contactMethod") == method and c.get("enabled", True):
+                to = d.text(c, cp, "to")
+                if not re.fullmatch(r"\+?[0-9]{1,3}-?[0-9 ]{4,14}", to):
+                    d.fail(f"{cp}.to", f"{to!r} is not a phone number (countrycode-number, e.g. 1-4155550101)")
+                return "+" + re.sub(r"[^0-9]", "", to)
+    return None
 
 
 def _user(d: Doc, path: str, ref: Any, known: tuple[dict, dict]) -> str:

@@ -13,6 +13,7 @@ import typer
 from .. import render
 from ..errors import UsageError
 from ..model import Directory, Segment
+from ..picture import GAP, OUTSIDE, colours, letters
 from ..render import Column, Section
 from ..sanitize import terminal_safe
 from ..timeline import MAX_YEAR, MIN_YEAR, Interval, resolve, to_wall
@@ -112,11 +113,8 @@ def _name(d: Directory, pid: str) -> str:
 
 # ---------------------------------------------------------------- timeline
 
-PALETTE = ("dodger_blue2", "green3", "magenta", "dark_orange", "cyan3", "gold1", "medium_purple1", "spring_green2",
-           "deep_pink3", "steel_blue1", "chartreuse3", "orchid", "tan", "turquoise2", "light_salmon1", "plum2")
 STEPS = tuple(timedelta(minutes=m) for m in (30, 60, 120, 180, 240, 360, 720, 1440))
 MAX_CELLS = 96
-GAP, OUTSIDE = "!", "·"
 
 
 def slots(a: datetime, days: float, zone: ZoneInfo) -> list[Interval]:
@@ -170,18 +168,6 @@ def person_cells(segs: list[Segment], person: str, columns: list[Interval]) -> l
     return out
 
 
-def _symbols(people: list[str]) -> dict[str, str]:
-    """One character per person, their initial when free, for colourless terminals."""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for pid in people:
-        pool = [c.upper() for c in pid if c.isalnum()] + list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        sym = next((c for c in pool if c not in taken), "?")
-        out[pid] = sym
-        taken.add(sym)
-    return out
-
-
 @app.command(short_help="The schedule as a picture (terminal or SVG).")
 @options(output=False)
 def timeline(
@@ -208,45 +194,47 @@ def timeline(
     schedule_of = Schedules(d.rotations, a, b)
     schedules = {rid: schedule_of(rid) for rid in ids}
     people = sorted({s.person for segs in schedules.values() for s in segs if s.person})
-    colour = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(people)}
-    symbol = _symbols(people)
-    rows: list[tuple[str, list[tuple[str, str]]]] = []
+    symbol = letters(set(d.people) | set(people))
+    rows: list[tuple[str, list[str | None]]] = []
     if by_person:
         everything = [s for segs in schedules.values() for s in segs]
-        for p in people:
-            rows.append((p, [(symbol[p], f"black on {colour[p]}") if on else (" ", "")
-                             for on in person_cells(everything, p, columns)]))
+        rows += [(p, [p if on else None for on in person_cells(everything, p, columns)]) for p in people]
         gaps_row = [False] * len(columns)
         for rid in ids:
             cells = rotation_cells(schedules[rid], coverage_intervals(d.rotations[rid], a, b), columns)
             gaps_row = [g or c == GAP for g, c in zip(gaps_row, cells, strict=True)]
-        rows.append(("gaps", [(GAP, "bold white on red") if g else (" ", "") for g in gaps_row]))
+        rows.append(("gaps", [GAP if g else None for g in gaps_row]))
     else:
-        for rid in ids:
-            cells = rotation_cells(schedules[rid], coverage_intervals(d.rotations[rid], a, b), columns)
-            rows.append((rid, [_cell(c, symbol, colour) for c in cells]))
-    lines = _picture(rows, columns, zone, now, [(p, _name(d, p), symbol[p], colour[p]) for p in people])
+        rows += [(rid, rotation_cells(schedules[rid], coverage_intervals(d.rotations[rid], a, b), columns))
+                 for rid in ids]
+    legend = [(p, _name(d, p), symbol[p]) for p in people]
+    lines = _picture(rows, columns, zone, now, legend)
     out = render.console()
     for line in lines:
         out.print(line, crop=False, overflow="ignore", no_wrap=True)
     if svg:
-        _save_svg(lines, svg, f"oncall timeline {render.when(a, zone)} → {render.when(b, zone)}")
+        from ..picture import svg as draw
+
+        title = f"oncall timeline {render.when(a, zone)} → {render.when(b, zone)}"
+        write_svg(svg, draw(title, rows, columns, zone, now, legend))
         render.console(stderr=True).print(f"saved {svg}", highlight=False, markup=False)
 
 
-def _cell(c: str | None, symbol: dict[str, str], colour: dict[str, str]) -> tuple[str, str]:
+def _cell(c: str | None, symbol: dict[str, str]) -> tuple[str, str]:
     if c is None:
         return " ", ""
     if c == GAP:
         return GAP, "bold white on red"
     if c == OUTSIDE:
         return OUTSIDE, "dim"
-    return symbol[c], f"black on {colour[c]}"
+    bg, fg = colours(c)
+    return symbol[c], f"{fg} on {bg}"
 
 
 def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legend) -> list:
     from rich.text import Text
 
+    symbol = {pid: sym for pid, _, sym in legend}
     width = max([len(label) for label, _ in rows] + [5]) + 1
     n = len(columns)
     days = [" "] * n
@@ -267,13 +255,13 @@ def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legen
         lines.append(Text(" " * (width + marker) + "▼ now " + render.when(now, zone), style="bold"))
     for label, cells in rows:
         line = Text(label.ljust(width), style="bold")
-        for i, (ch, style) in enumerate(cells):
+        for i, (ch, style) in enumerate(_cell(c, symbol) for c in cells):
             line.append(ch, style=style + (" underline" if i == marker else ""))
         lines.append(line)
     lines.append(Text(""))
-    for pid, name, sym, col in legend:
+    for pid, name, sym in legend:
         line = Text("  ")
-        line.append(f" {sym} ", style=f"black on {col}")
+        line.append(f" {sym} ", style=_cell(pid, symbol)[1])
         line.append(f" {terminal_safe(name)} ({pid})")
         lines.append(line)
     line = Text("  ")
@@ -285,16 +273,8 @@ def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legen
     return lines
 
 
-def _save_svg(lines, path: Path, title: str) -> None:
-    import io
-
-    from rich.console import Console
-
-    width = max(line.cell_len for line in lines) + 2
-    rec = Console(record=True, file=io.StringIO(), width=width, force_terminal=True, color_system="truecolor")
-    for line in lines:
-        rec.print(line, crop=False, no_wrap=True)
+def write_svg(path: Path, text: str) -> None:
     try:
-        rec.save_svg(str(path), title=title)
+        path.write_text(text, encoding="utf-8")
     except OSError as e:
         raise UsageError(f"--svg: cannot write {path}: {e.strerror or e}") from None

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from .coverage_suggest import suggest
 from .coverage_warnings import on_call_twice, rotation_warnings
 from .findings import Finding, Report
 from .model import Directory, Person, Rotation, Segment
@@ -211,7 +210,9 @@ def check(directory: Directory, rotations: list[str], start: datetime, end: date
     total.warnings.extend(on_call_twice({rid: schedule_of(rid) for rid in rotations}))
     total.warnings.sort(key=lambda f: (f.rotation, f.start, f.kind, f.person or ""))
     if suggestions:
-        total.suggestions = suggest(directory, total.problems, schedule_of)
+        from .coverage_suggest import suggest  # it simulates fixes with check_rotation
+
+        total.suggestions = suggest(directory, total.problems, schedule_of, max_duty, min_rest)
     return total
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,29 @@ class Finding:
     message: str = ""
 
 
+class NewLayer(NamedTuple):
+    """A ``[[layer]]`` to add: wall ``start`` on the rotation's (or ``timezone``'s) clock."""
+
+    name: str
+    members: tuple[str, ...]
+    start: datetime
+    every: str
+    only: tuple[str, ...] = ()
+    timezone: str | None = None
+    after: str | None = None  # goes right after this layer (keeps its precedence); None: last
+    since: datetime | None = None  # `from`: covers nothing before this instant
+    until: datetime | None = None
+
+
 @dataclass(frozen=True)
 class Suggestion:
-    """Who could cover the problem ``[start, end)`` of ``rotation`` with an override.
+    """A fix for the problem ``[start, end)`` of ``rotation``: an override to ``person``,
+    or a ``layer`` to add; ``covers`` lists every problem stretch it fixes.
 
-    ``person`` is None when no member is free for the whole stretch. ``load`` is the
-    person's on-call time in the horizon before this cover (earlier suggestions of the
-    same run included), the quantity that picked them.
+    ``person`` and ``layer`` are None when nobody qualifies (``reason`` says why).
+    ``load`` is the person's on-call time in the horizon before this cover (earlier
+    suggestions of the same run included), the quantity that picked them. ``cause``
+    names what leaves the hole when a layer's ``until``, restriction or start does.
     """
 
     rotation: str
@@ -35,6 +52,9 @@ class Suggestion:
     person: str | None
     load: timedelta = timedelta()
     reason: str | None = None
+    cause: str | None = None
+    layer: NewLayer | None = None
+    covers: tuple[tuple[datetime, datetime], ...] = ()
 
 
 @dataclass

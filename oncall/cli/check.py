@@ -85,10 +85,25 @@ def _finding(f, problem: bool) -> dict:
 def _suggestion(s, root: Path, zone) -> dict:
     """A suggestion row; ``command`` is exact (ISO times with offset) so it runs anywhere."""
     row = {"rotation": s.rotation, "kind": s.kind, "start": s.start, "end": s.end, "person": s.person,
-           "load_hours": round(s.load.total_seconds() / 3600, 2), "command": None, "reason": s.reason}
-    if s.person:
+           "load_hours": round(s.load.total_seconds() / 3600, 2), "command": None, "reason": s.reason,
+           "cause": s.cause, "action": None, "members": None, "covers": len(s.covers)}
+    words = []
+    if s.layer:
+        new = s.layer
+        words = ["oncall", "layer", "add", s.rotation, "--name", new.name, "--members", ",".join(new.members),
+                 "--start", new.start.isoformat(timespec="minutes"), "--every", new.every]
+        for w in new.only:
+            words += ["--only", w]
+        words += ["--timezone", new.timezone] if new.timezone else []
+        words += ["--from", new.since.astimezone(zone).isoformat()] if new.since else []
+        words += ["--until", new.until.astimezone(zone).isoformat()] if new.until else []
+        words += ["--after", new.after] if new.after else []
+        row.update(action="layer", members=list(new.members))
+    elif s.person:
         words = ["oncall", "override", "add", s.rotation, "--who", s.person,
                  "--from", s.start.astimezone(zone).isoformat(), "--to", s.end.astimezone(zone).isoformat()]
+        row["action"] = "override"
+    if words:
         if root != DEFAULT_DIR:
             words += ["--dir", str(root)]
         row["command"] = shlex.join(words)
@@ -104,13 +119,7 @@ def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
         out.print(render.table(problems, PROBLEMS, f"Problems {span}",
                                lambda r: "red" if r["kind"] == "gap" else "yellow", zone))
     for s in suggestions or []:
-        what = f"{s['rotation']} {s['kind']} {render.when(s['start'], zone)} → {render.when(s['end'], zone)}"
-        if s["command"]:
-            out.print(f"[cyan]suggest:[/] {what}: {s['person']} (on call {s['load_hours']:g}h in range)",
-                      highlight=False, markup=True)
-            out.print(f"  {s['command']}", markup=False, highlight=False)
-        else:
-            out.print(f"[cyan]suggest:[/] {what}: {s['reason']}", highlight=False)
+        _print_suggestion(out, s, zone)
     groups: dict[tuple[str, str], list[dict]] = {}
     for w in warnings:
         groups.setdefault((w["rotation"], w["kind"]), []).append(w)
@@ -123,3 +132,25 @@ def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
                       "(--json lists them all)", highlight=False)
     if not problems:
         out.print(f"[green]✓[/] {len(ids)} rotation(s) covered and reachable, {span}")
+
+
+def _print_suggestion(out, s: dict, zone) -> None:
+    from rich.markup import escape
+
+    what = f"{s['rotation']} {s['kind']} {render.when(s['start'], zone)} → {render.when(s['end'], zone)}"
+    if s["action"] == "layer" and s["covers"] > 1:
+        what = f"{s['rotation']} {s['kind']}, {s['covers']} times {render.when(s['start'], zone)} → " \
+               f"{render.when(s['end'], zone)}"
+    if s["action"] == "layer":
+        head = f"a layer with {', '.join(s['members'])}"
+    elif s["action"] == "override":
+        head = f"{s['person']} (on call {s['load_hours']:g}h in range)"
+    else:
+        head = s["reason"]
+    out.print(f"[cyan]suggest:[/] {escape(what)}: {escape(head)}", highlight=False)
+    if s["cause"]:
+        out.print(f"  cause: {escape(terminal_safe(s['cause']))}", highlight=False)
+    if s["action"] and s["reason"]:
+        out.print(f"  note: {escape(s['reason'])}", highlight=False)
+    if s["command"]:
+        out.print(f"  {s['command']}", markup=False, highlight=False)

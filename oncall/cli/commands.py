@@ -21,6 +21,7 @@ COMMANDS = {
     "swap": "overrides",
     "away": "away",
     "member": "members",
+    "layer": "layer",
     "new": "new",
     "schema": "new",
     "import": "importer",

@@ -1,0 +1,85 @@
+"""``oncall layer add``: a new ``[[layer]]`` in a rotation file, through the edit guard.
+
+The fix ``check --suggest`` proposes for a recurring gap (a layer restricted to the gap's
+windows) or for a layer whose ``until`` leaves nothing after it (its next version).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from ..errors import NotFound, UsageError
+from .context import DEFAULT_DIR, DirOpt, TzOpt, use
+from .edit import DryOpt, GapsOpt, RotReq, commit, holding_the_folder_lock, rotation_in
+
+app = typer.Typer()
+layer_app = typer.Typer(help="Layers: who takes turns, how often, in which windows.", no_args_is_help=True)
+app.add_typer(layer_app, name="layer")
+
+
+def _wall(text: str, zone: ZoneInfo) -> datetime:
+    """A start as the files write it: wall time on ``zone``'s clock (an offset is converted to it)."""
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--start: {text!r} is not an ISO date-time (e.g. 2026-03-02T20:00)") from None
+    return t.astimezone(zone).replace(tzinfo=None) if t.tzinfo else t
+
+
+@layer_app.command("add")
+@holding_the_folder_lock
+def layer_add(
+    ctx: typer.Context,
+    rotation: RotReq,
+    name: Annotated[str, typer.Option("--name", help="The new layer's name.", show_default=False)],
+    members: Annotated[str, typer.Option("--members", help="Person ids in turn order, comma-separated.",
+                                         show_default=False)],
+    start: Annotated[str, typer.Option("--start", help="First handoff: wall time on the rotation's clock "
+                                       "(or --timezone's), as in the file.", show_default=False)],
+    every: Annotated[str, typer.Option("--every", help="Shift length, e.g. 1w, 1d, 12h.")] = "1w",
+    only: Annotated[list[str] | None, typer.Option("--only", help="A restriction window (repeat for several).")]
+    = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="The layer's own wall clock.")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="Covers nothing before this (ISO); its turns stay "
+                                              "anchored at --start.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="The layer ends here (ISO, exclusive).")] = None,
+    after: Annotated[str | None, typer.Option("--after", help="Put it right after this layer (default: last, "
+                                              "so it wins over the others).")] = None,
+    dir: DirOpt = DEFAULT_DIR,
+    tz: TzOpt = None,
+    dry_run: DryOpt = False,
+    allow_gaps: GapsOpt = False,
+) -> None:
+    """Add a layer to ROTATION; the folder is validated and the schedule change shown before writing."""
+    from ..edit import Edit, render_table, table_blocks, toml_time
+    from ..timeline import resolve
+
+    c = use(ctx, dir, tz)
+    zone, d, now = c.zone, c.load(), c.now()
+    rot = rotation_in(d, rotation)
+    names = [x.name for x in rot.layers]
+    if after is not None and after not in names:
+        raise NotFound(f"no layer {after!r} in {rotation} (layers: {', '.join(names)})")
+    clock = ZoneInfo(timezone) if timezone else rot.tz
+    wall = _wall(start, clock)
+    f = Edit.open(Path(d.root) / f"{rotation}.toml")
+    blocks = table_blocks(f, len(rot.layers), "layer")
+    index = names.index(after) if after is not None else len(blocks) - 1
+    # Unnamed layers are named by position; inserting one would rename those after it.
+    for j in range(index + 1, len(blocks)):
+        if "name" not in f.data(blocks[j]):
+            f.set(blocks[j], {"name": names[j]})
+    def instant(text: str | None):
+        return None if text is None else toml_time(resolve(_wall(text, clock), clock), clock)
+
+    items = {"name": name, "members": [m.strip() for m in members.split(",") if m.strip()], "start": wall,
+             "every": every, "only": list(only) if only else None, "from": instant(since), "until": instant(until),
+             "timezone": timezone}
+    f.insert_after(blocks[index], render_table(("layer",), True, items))
+    first = resolve(wall, clock)
+    commit(d, f, zone, now, dry_run, allow_gaps, focus=(first, first + timedelta(days=28)))

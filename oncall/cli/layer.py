@@ -7,15 +7,13 @@ windows) or for a layer whose ``until`` leaves nothing after it (its next versio
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from ..errors import NotFound, UsageError
-from .context import DEFAULT_DIR, DirOpt, TzOpt, use
-from .edit import DryOpt, GapsOpt, RotReq, commit, holding_the_folder_lock, rotation_in
+from .edit import EditRun, RotReq, edit_command
 
 app = typer.Typer()
 layer_app = typer.Typer(help="Layers: who takes turns, how often, in which windows.", no_args_is_help=True)
@@ -31,10 +29,9 @@ def _wall(text: str, zone: ZoneInfo) -> datetime:
     return t.astimezone(zone).replace(tzinfo=None) if t.tzinfo else t
 
 
-@layer_app.command("add")
-@holding_the_folder_lock
+@edit_command(layer_app.command("add"))
 def layer_add(
-    ctx: typer.Context,
+    e: EditRun,
     rotation: RotReq,
     name: Annotated[str, typer.Option("--name", help="The new layer's name.", show_default=False)],
     members: Annotated[str, typer.Option("--members", help="Person ids in turn order, comma-separated.",
@@ -50,24 +47,18 @@ def layer_add(
     until: Annotated[str | None, typer.Option("--until", help="The layer ends here (ISO, exclusive).")] = None,
     after: Annotated[str | None, typer.Option("--after", help="Put it right after this layer (default: last, "
                                               "so it wins over the others).")] = None,
-    dir: DirOpt = DEFAULT_DIR,
-    tz: TzOpt = None,
-    dry_run: DryOpt = False,
-    allow_gaps: GapsOpt = False,
 ) -> None:
     """Add a layer to ROTATION; the folder is validated and the schedule change shown before writing."""
-    from ..edit import Edit, render_table, table_blocks, toml_time
+    from ..edit import render_table, table_blocks, toml_time
     from ..timeline import resolve
 
-    c = use(ctx, dir, tz)
-    zone, d, now = c.zone, c.load(), c.now()
-    rot = rotation_in(d, rotation)
+    rot = e.rotation(rotation)
     names = [x.name for x in rot.layers]
     if after is not None and after not in names:
         raise NotFound(f"no layer {after!r} in {rotation} (layers: {', '.join(names)})")
     clock = ZoneInfo(timezone) if timezone else rot.tz
     wall = _wall(start, clock)
-    f = Edit.open(Path(d.root) / f"{rotation}.toml")
+    f = e.file(f"{rotation}.toml")
     blocks = table_blocks(f, len(rot.layers), "layer")
     index = names.index(after) if after is not None else len(blocks) - 1
     # Unnamed layers are named by position; inserting one would rename those after it.
@@ -82,4 +73,4 @@ def layer_add(
              "timezone": timezone}
     f.insert_after(blocks[index], render_table(("layer",), True, items))
     first = resolve(wall, clock)
-    commit(d, f, zone, now, dry_run, allow_gaps, focus=(first, first + timedelta(days=28)))
+    e.commit(f, focus=(first, first + timedelta(days=28)))

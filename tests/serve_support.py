@@ -140,9 +140,9 @@ class Server:
         return self.request("POST", path, urlencode(params).encode(), headers)
 
     def incidents(self) -> list[dict]:
-        from oncall.serve.sqlite import IncidentStore
+        from oncall.paging.sqlite import SQLiteStore
 
-        store = IncidentStore(self.state / "pages.sqlite3")
+        store = SQLiteStore(self.state / "pages.sqlite3")
         try:
             return [store.incident(i["id"]) for i in store.incidents()]
         finally:
@@ -150,11 +150,11 @@ class Server:
 
     def latest_attempt(self) -> int:
         """The store id of the latest send (what its status callback URL carries)."""
-        from oncall.serve.sqlite import IncidentStore
+        from oncall.paging.sqlite import SQLiteStore
 
-        store = IncidentStore(self.state / "pages.sqlite3")
+        store = SQLiteStore(self.state / "pages.sqlite3")
         try:
-            return store.db.execute("SELECT max(id) FROM incident_attempts WHERE sid IS NOT NULL").fetchone()[0]
+            return store.db.execute("SELECT max(id) FROM attempts WHERE sid IS NOT NULL").fetchone()[0]
         finally:
             store.close()
 

@@ -10,11 +10,11 @@ import pytest
 from conftest import write_folder
 
 from oncall.load import load_directory
+from oncall.paging.sqlite import SQLiteStore as IncidentStore
 from oncall.paging.text import MAX_TWIML, twiml
 from oncall.serve import intake
 from oncall.serve.engine import Stepper
 from oncall.serve.runner import is_loopback, parse_listen
-from oncall.serve.sqlite import IncidentStore
 from oncall.serve.twilio_hooks import Command, failed_delivery, parse_sms
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)

@@ -31,4 +31,5 @@ COMMANDS = {
     "resolve": "serve",
     "notify": "notify",
     "notifications": "notify",
+    "db": "db",
 }

@@ -79,18 +79,20 @@ def incidents(
     = 7,
 ) -> None:
     """Incidents in the store: every open one, and those resolved in the last --days."""
-    from ..serve.sqlite import IncidentStore
+    from .page import open_store
 
     zone = c.zone
+    store = open_store(readonly=True)
     rows = [r | {"_next": f"{r['next']['step']} at {render.when(r['next']['due'], zone)}" if r["next"] else ""}
-            for r in IncidentStore().incidents(c.now() - timedelta(days=days))]
+            for r in (store.incidents(c.now() - timedelta(days=days)) if store else [])]
     render.emit(c, Section(rows, INCIDENTS, "Incidents"), empty="No incidents.")
 
 
 def _move(ctx: typer.Context, incident: int, action: str, by: str | None) -> None:
-    from ..serve.sqlite import RESOLVED, IncidentStore
+    from ..paging.store import RESOLVED
+    from .page import open_store
 
-    store = IncidentStore()
+    store = open_store()
     who = by or os.environ.get("USER") or "cli"
     was = (store.acknowledge if action == "acknowledged" else store.resolve)(incident, who, use(ctx).now())
     if was == "missing":

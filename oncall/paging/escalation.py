@@ -9,7 +9,9 @@ A page walks the steps of a policy, ``repeat + 1`` times. At each step:
 * the person's channels are tried in order. The step's ``wait`` is shared among the
   channels still to try: each gets an equal part of what remains, so time a failed
   channel did not use passes to the next one, and the whole step never exceeds ``wait``;
-* while waiting, the engine polls: an inbound SMS starting with ``ack`` (any case) from
+* while waiting, the engine polls. Its incident first (renewing the page's lease): an
+  acknowledgement or resolution from outside (``oncall ack``, ``serve``) stops the page,
+  as acknowledged by whoever did it. Then Twilio: an inbound SMS starting with ``ack`` (any case) from
   any phone paged so far in this page, sent after it was first paged, acknowledges; so
   does a call Twilio reports answered by a ``human``. A failed or undelivered SMS, a
   delivery error 30003-30008, and a call that ended otherwise (machine, busy, no-answer,
@@ -43,7 +45,7 @@ from . import BAD_CREDENTIALS, INVALID_NUMBER, Pager, PagerError
 from . import channels as registry
 from .channels import ACK, Channel, PageText
 from .channels import FAILED as ENDED
-from .store import PageStore
+from .store import TRIGGERED, PageStore
 
 ACKNOWLEDGED, SENT, UNREACHED, DUPLICATE, FAILED = "acknowledged", "sent", "unreached", "duplicate", "failed"
 
@@ -168,6 +170,9 @@ class Escalation:
         Raises ``_Acked`` on an acknowledgement."""
         chans = list(names or person.notify)
         run.step_end = deadline
+        by = self._acked_elsewhere(run)
+        if by:
+            raise _Acked(by)
         k = 0
         while k < len(chans):
             name = chans[k]
@@ -193,15 +198,15 @@ class Escalation:
         """One channel to one person: ``sent`` (no_wait), ``moved-on``, ``refused`` (this
         channel cannot reach them), ``skip-person``. Raises ``_Acked`` or ``PagingFailed``."""
         t = self.now()
+        address = getattr(person, chan.address, None) or ""
         aid, allowed = self.store.start_attempt(run.page_id, rnd, i, person.id, chan.name, t, self.policy.limit,
-                                                self.policy.per)
+                                                self.policy.per, phone=address or None)
         event = {"round": rnd, "step": i, "person": person.id, "channel": chan.name, "until": until}
         run.event = event
         if not allowed:
             self.on_status(event | {"status": "rate-limited"})
             return "moved-on"
         run.tried += 1
-        address = getattr(person, chan.address, None) or ""
         text = PageText(run.label, run.name, run.page_id, run.message)
         try:
             sent, note = self._retry(lambda timeout: chan.send(self.pager, address, text, timeout=timeout), run,
@@ -273,7 +278,7 @@ class Escalation:
                 polled = None  # a failed poll is not a verdict; poll again
             if polled:
                 status = polled
-            acker = self._check_acks(run, event, until)
+            acker = self._acked_elsewhere(run) or self._check_acks(run, event, until)
             if acker:
                 self._stop(run, until, chan, sid, status)
                 self.store.update_attempt(aid, status.status if status else "sent", self.now())
@@ -300,6 +305,12 @@ class Escalation:
             chan.stop(self.pager, sid, status, timeout=self._timeout(run, until) or self.policy.grace)
         except PagerError:
             pass  # the attempt ends by itself; nothing more to do
+
+    def _acked_elsewhere(self, run: _Run) -> str | None:
+        """Renew the page's lease and look at its incident: who acknowledged or resolved it
+        outside this run (``oncall ack``, ``serve``), if anyone did."""
+        state, by = self.store.heartbeat(run.page_id, self.now())
+        return None if state == TRIGGERED else (by or "someone")
 
     def _check_acks(self, run: _Run, event: dict, until: datetime) -> str | None:
         """The person whose inbound answer (an SMS ``ack``...) acknowledges the page, if

@@ -1,74 +1,42 @@
-"""The SQLite page store (``store.PageStore``): one file, WAL mode.
+"""The SQLite store (``store.Store``): one file, WAL mode, the schema of ``schema``.
 
-One row per page and one per attempt. Every attempt is written *before* it is sent and
-updated after, so a crash leaves a ``sending`` row rather than nothing. Decisions that
-must hold across concurrent processes (dedup, the per-person rate limit) are taken
-inside one ``BEGIN IMMEDIATE`` transaction: the check and the write cannot interleave.
-Times are stored as fixed-width UTC ISO 8601 text, so they sort and compare as text.
+One row per incident (a page is one) and one per attempt. Every attempt is written
+*before* it is sent and updated after, so a crash leaves a ``sending`` row rather than
+nothing. Decisions that must hold across concurrent processes (dedup, the per-person rate
+limit, claiming a timer) are taken inside one ``BEGIN IMMEDIATE`` transaction: the check
+and the write cannot interleave. One connection may be shared by a service's threads: a
+lock serialises them. Times are fixed-width UTC ISO 8601 text (``{time}`` is TEXT).
 
 Locking: a writer waits for another process's transaction at most ``PATIENCE`` seconds,
 says so through ``on_wait`` after ``NOTICE`` seconds, then raises ``StoreBusy``. The file
-carries its schema version (``PRAGMA user_version``): an older one is upgraded, a newer
-or foreign one refused (``StoreSchemaMismatch``). Listing opens the file read-only and
-works in a read-only folder. The file (and so its WAL and SHM, which SQLite creates with
-the database's mode) is 0600 in a 0700 folder.
+carries its schema version (``PRAGMA user_version``): an older one is migrated forward
+(``schema.MIGRATIONS``), a newer or foreign one refused (``StoreSchemaMismatch``).
+Listing opens the file read-only and works in a read-only folder. The file (and so its
+WAL and SHM, which SQLite creates with the database's mode) is 0600 in a 0700 folder.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..dirs import private_dir, private_file, state_dir
 from ..errors import StoreBusy, StoreError, StoreSchemaMismatch
-from .store import DEFAULT_LIMIT
+from .schema import MIGRATIONS, VERSION
+from .sqlite_incidents import Incidents, _parse, _t
+from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, TRIGGERED, process_owner
 
-VERSION = 2  # 2: indexes for listing (pages.started, attempts.page_id)
 PATIENCE = 20.0  # seconds a writer waits for a lock before giving up
 NOTICE = 1.0  # seconds of waiting before the user is told
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS pages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    rotation TEXT,
-    message TEXT NOT NULL,
-    dedup_key TEXT,
-    started TEXT NOT NULL,
-    deadline TEXT NOT NULL,
-    finished TEXT,
-    outcome TEXT,
-    acknowledged_by TEXT
-);
-CREATE INDEX IF NOT EXISTS pages_dedup ON pages (dedup_key, started);
-CREATE INDEX IF NOT EXISTS pages_started ON pages (started, id);
-CREATE TABLE IF NOT EXISTS attempts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    page_id INTEGER NOT NULL REFERENCES pages (id),
-    round INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    person TEXT,
-    channel TEXT,
-    sid TEXT,
-    status TEXT NOT NULL,
-    error_code INTEGER,
-    detail TEXT NOT NULL DEFAULT '',
-    started TEXT NOT NULL,
-    ended TEXT
-);
-CREATE INDEX IF NOT EXISTS attempts_person ON attempts (person, started);
-CREATE INDEX IF NOT EXISTS attempts_page ON attempts (page_id);
-"""
-COLUMNS = {
-    "pages": {"id", "rotation", "message", "dedup_key", "started", "deadline", "finished", "outcome",
-              "acknowledged_by"},
-    "attempts": {"id", "page_id", "round", "step", "person", "channel", "sid", "status", "error_code", "detail",
-                 "started", "ended"},
-}
+TYPES = {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "time": "TEXT"}
+# Tables a version-2 file may hold from ``oncall serve`` before the schema knew them.
+LEGACY = ("incidents", "incident_attempts", "incident_timers", "sms_opt_outs")
 
 # Attempts that really went out (or may have): they count against the rate limit.
 _SENT = "(sid IS NOT NULL OR status = 'sending')"
@@ -76,14 +44,6 @@ _SENT = "(sid IS NOT NULL OR status = 'sending')"
 
 def default_path() -> Path:
     return state_dir() / "pages.sqlite3"
-
-
-def _t(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def _parse(s: str | None) -> datetime | None:
-    return datetime.fromisoformat(s) if s else None
 
 
 def _reason(e: Exception) -> str:
@@ -94,7 +54,7 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection. In a folder we cannot write, SQLite cannot create the WAL
     index; nobody can be writing such a store either, so it is read as immutable."""
     uri = path.resolve().as_uri()
-    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=5)
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=5, check_same_thread=False)
     try:
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return db
@@ -102,48 +62,89 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
         db.close()
         if os.access(path.parent, os.W_OK):
             raise
-    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} - {
+        "sqlite_sequence"}
 
 
 def _check_schema(db: sqlite3.Connection, path: Path) -> int:
     """The file's schema version (0: a new, empty file); ``StoreSchemaMismatch`` if it is
-    not a page store this version can use."""
+    not a store this version can use."""
     (version,) = db.execute("PRAGMA user_version").fetchone()
-    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} - {
-        "sqlite_sequence"}
+    tables = _tables(db)
     if version == 0 and not tables:
         return 0
     if version > VERSION:
         raise StoreSchemaMismatch(f"the page log {path} has schema version {version}, written by a newer "
                                   f"oncall (this one knows {VERSION}): upgrade oncall, or point "
                                   "ONCALL_STATE_DIR elsewhere")
-    for table, wanted in COLUMNS.items():
-        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if version < 1 or not wanted <= have:
-            raise StoreSchemaMismatch(f"{path} is not an oncall page store (schema version {version}, "
-                                      f"table {table!r} {'missing' if not have else 'has other columns'}): "
-                                      "move it away or point ONCALL_STATE_DIR elsewhere")
+    wanted = {"pages", "attempts"} if version < 3 else {"incidents", "attempts", "timers"}
+    if version < 1 or not wanted <= tables:
+        missing = ", ".join(sorted(wanted - tables)) or "?"
+        raise StoreSchemaMismatch(f"{path} is not an oncall page store (schema version {version}, "
+                                  f"table {missing} missing): move it away or point ONCALL_STATE_DIR elsewhere")
     return version
 
 
-class SQLiteStore:
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Apply every step after ``version``, in the caller's transaction."""
+    legacy = version == 2 and set(LEGACY) & _tables(db)
+    if legacy:
+        for (index,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND"
+                                   f" tbl_name IN ({','.join('?' * len(LEGACY))})", LEGACY).fetchall():
+            db.execute(f"DROP INDEX {index}")  # their names are the new schema's
+        for table in LEGACY:
+            db.execute(f"ALTER TABLE {table} RENAME TO legacy_{table}")
+    for step in MIGRATIONS[version:]:
+        for statement in step.statements(TYPES):
+            db.execute(statement)
+    if legacy:
+        _merge_legacy(db)
+    db.execute(f"PRAGMA user_version = {VERSION}")
+
+
+def _merge_legacy(db: sqlite3.Connection) -> None:
+    """Bring version 2's separate serve tables into the one schema. Their incident and
+    attempt ids follow the pages' (the pages keep theirs), so a timer's attempt and a
+    status callback for an old attempt still find it."""
+    inc = db.execute("SELECT coalesce(max(id), 0) FROM incidents").fetchone()[0]
+    att = db.execute("SELECT coalesce(max(id), 0) FROM attempts").fetchone()[0]
+    db.execute("INSERT INTO incidents (id, rotation, dedup_key, source, message, state, opened, deadline, acknowledged,"
+               " acknowledged_by, resolved, resolved_by, alerts) SELECT id + ?, rotation, dedup_key, source, message,"
+               " state, opened, opened, acknowledged, acknowledged_by, resolved, resolved_by, alerts"
+               " FROM legacy_incidents", (inc,))
+    db.execute("INSERT INTO attempts (id, incident_id, round, step, person, phone, channel, sid, status, error_code,"
+               " detail, started, ended) SELECT id + ?, incident_id + ?, 0, step + 1, person, phone, channel, sid,"
+               " status, error_code, detail, started, ended FROM legacy_incident_attempts", (att, inc))
+    db.execute("INSERT INTO timers SELECT incident_id + ?, step, chan, due, lease_until, owner, attempt_id + ?"
+               " FROM legacy_incident_timers", (inc, att))
+    db.execute("INSERT INTO sms_opt_outs SELECT * FROM legacy_sms_opt_outs")
+    for table in reversed(LEGACY):
+        db.execute(f"DROP TABLE legacy_{table}")
+
+
+class SQLiteStore(Incidents):
     def __init__(self, path: Path | None = None, on_wait: Callable[[str], None] | None = None):
-        """Open (creating if needed) the store for writing. ``StoreError`` if it cannot be
-        created or written: without it there is no dedup and no rate limit."""
+        """Open (creating or migrating if needed) the store for writing. ``StoreError``
+        if it cannot be created or written: without it there is no dedup and no rate limit."""
         self.path = path or default_path()
         self.on_wait = on_wait
+        self.owner = process_owner()
+        self.lock = threading.RLock()
         try:
             private_dir(self.path.parent)
             private_file(self.path)
             self._tighten()
-            self.db = sqlite3.connect(self.path, timeout=0.2, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=0.2, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self._patiently(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
-            with self.transaction() as db:
-                if _check_schema(db, self.path) < VERSION:
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
+            with self.tx() as db:
+                self.migrated_from = _check_schema(db, self.path)
+                if self.migrated_from < VERSION:
+                    _migrate(db, self.migrated_from)
                 db.execute(f"PRAGMA user_version = {VERSION}")  # a write, so a read-only store fails here
         except StoreError:
             raise
@@ -161,20 +162,31 @@ class SQLiteStore:
     @classmethod
     def reader(cls, path: Path | None = None) -> SQLiteStore | None:
         """The store opened read-only, for listing; None if no page was ever stored.
-        Creates nothing and works in a read-only folder."""
+        Creates nothing and works in a read-only folder; an older schema is migrated
+        first where the file can be written, and refused where it cannot."""
         path = path or default_path()
         if not path.exists():
             return None
         store = cls.__new__(cls)
-        store.path, store.on_wait = path, None
+        store.path, store.on_wait, store.owner, store.lock = path, None, None, threading.RLock()
         try:
             store.db = _connect_readonly(path)
             store.db.row_factory = sqlite3.Row
-            if _check_schema(store.db, path) == 0:
-                store.db.close()
-                return None
+            store.migrated_from = version = _check_schema(store.db, path)
         except sqlite3.Error as e:
             raise StoreError(f"cannot read the page log {path}: {_reason(e)}") from None
+        if version == 0:
+            store.db.close()
+            return None
+        if version < VERSION:
+            store.db.close()
+            try:
+                cls(path).close()
+            except StoreError:
+                raise StoreSchemaMismatch(f"the page log {path} has schema version {version} and cannot be written "
+                                          f"here to bring it to {VERSION}: run `oncall db migrate` where it "
+                                          "can") from None
+            return cls.reader(path)
         return store
 
     def _patiently(self, fn):
@@ -199,55 +211,90 @@ class SQLiteStore:
                         "nothing was sent")
 
     @contextmanager
-    def transaction(self):
-        self._patiently(lambda: self.db.execute("BEGIN IMMEDIATE"))
-        try:
+    def tx(self):
+        """One write transaction, under the thread lock."""
+        with self.lock:
+            self._patiently(lambda: self.db.execute("BEGIN IMMEDIATE"))
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    @contextmanager
+    def read(self):
+        with self.lock:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+
+    def ping(self) -> None:
+        try:
+            with self.read() as db:
+                db.execute("SELECT 1 FROM incidents LIMIT 1").fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot read the page log {self.path}: {_reason(e)}") from None
 
     def close(self) -> None:
         self.db.close()
+
+    def status(self) -> dict:
+        with self.read() as db:
+            states = dict(db.execute("SELECT state, count(*) FROM incidents GROUP BY state").fetchall())
+            pages = db.execute("SELECT count(*) FROM incidents WHERE source IN (?, ?)", PAGE_SOURCES).fetchone()[0]
+            attempts = db.execute("SELECT count(*) FROM attempts").fetchone()[0]
+            timers = db.execute("SELECT count(*) FROM timers").fetchone()[0]
+        counts = {"pages": pages, "incidents": sum(states.values()), "attempts": attempts, "timers": timers}
+        counts |= {s: states.get(s, 0) for s in (TRIGGERED, ACKNOWLEDGED, RESOLVED)}
+        return {"backend": "sqlite", "location": str(self.path), "schema": VERSION,
+                "migrated_from": self.migrated_from, "counts": counts}
 
     # pages
 
     def open_page(self, rotation: str | None, message: str, now: datetime, deadline: datetime,
                   dedup_key: str | None = None, window: timedelta = timedelta(hours=1)) -> tuple[int, bool]:
-        """A new page id, or ``(existing id, True)`` when ``dedup_key`` matches a page that
-        started within ``window`` before ``now`` or is still open (not finished and not
-        past its deadline). A page that failed (nothing could be sent) covers nothing: the
-        next one must go out. Decided in one transaction."""
-        with self.transaction() as db:
+        with self.tx() as db:
             if dedup_key is not None:
-                row = db.execute(
-                    "SELECT id FROM pages WHERE dedup_key = ? AND (started > ? OR (finished IS NULL AND deadline > ?))"
-                    " AND outcome IS NOT 'failed' ORDER BY started DESC LIMIT 1",
-                    (dedup_key, _t(now - window), _t(now))).fetchone()
-                if row:
-                    return row["id"], True
-            cur = db.execute("INSERT INTO pages (rotation, message, dedup_key, started, deadline) VALUES (?,?,?,?,?)",
-                             (rotation, message, dedup_key, _t(now), _t(deadline)))
+                iid = self._unresolved(db, rotation, dedup_key, now)
+                if iid is not None:
+                    return iid, True
+            cur = db.execute("INSERT INTO incidents (rotation, message, dedup_key, source, state, opened, deadline,"
+                             " dedup_until, owner, lease_until) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             (rotation, message, dedup_key, "page" if rotation else "test", TRIGGERED, _t(now),
+                              _t(deadline), _t(now + window), self.owner, _t(now + LEASE)))
             return int(cur.lastrowid), False
 
+    def heartbeat(self, page_id: int, now: datetime) -> tuple[str, str | None]:
+        with self.tx() as db:
+            db.execute("UPDATE incidents SET lease_until = ? WHERE id = ? AND finished IS NULL",
+                       (_t(now + LEASE), page_id))
+            row = db.execute("SELECT state, acknowledged_by, resolved_by FROM incidents WHERE id = ?",
+                             (page_id,)).fetchone()
+        if row is None:
+            return RESOLVED, None
+        return row["state"], row["resolved_by"] if row["state"] == RESOLVED else row["acknowledged_by"]
+
     def finish_page(self, page_id: int, outcome: str, at: datetime, acknowledged_by: str | None = None) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE pages SET outcome = ?, finished = ?, acknowledged_by = ? WHERE id = ?",
-                       (outcome, _t(at), acknowledged_by, page_id))
+        with self.tx() as db:
+            db.execute("UPDATE incidents SET outcome = ?, finished = ?, acknowledged_by = coalesce(?, acknowledged_by),"
+                       " lease_until = NULL WHERE id = ?", (outcome, _t(at), acknowledged_by, page_id))
+            if outcome == ACKNOWLEDGED:
+                db.execute("UPDATE incidents SET state = ?, acknowledged = coalesce(acknowledged, ?) WHERE id = ?"
+                           " AND state = ?", (ACKNOWLEDGED, _t(at), page_id, TRIGGERED))
 
     def pages(self, since: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> list[dict]:
-        # The newest ``limit`` by the started index, then their attempt counts in one
-        # grouped query over the attempts index: cost follows ``limit``, not the log.
-        rows = self.db.execute(
-            "SELECT p.*, count(a.id) AS n FROM"
-            " (SELECT * FROM pages WHERE started >= ? ORDER BY started DESC, id DESC LIMIT ?) p"
-            " LEFT JOIN attempts a ON a.page_id = p.id GROUP BY p.id ORDER BY p.started, p.id",
-            (_t(since) if since else "", -1 if limit is None else limit)).fetchall()
+        # The newest ``limit`` by the (source, opened) index, then their attempt counts
+        # in one grouped query over the attempts index: cost follows ``limit``, not the log.
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT p.*, count(a.id) AS n FROM"
+                " (SELECT * FROM incidents WHERE source IN (?, ?) AND opened >= ? ORDER BY opened DESC, id DESC"
+                " LIMIT ?) p LEFT JOIN attempts a ON a.incident_id = p.id GROUP BY p.id ORDER BY p.opened, p.id",
+                (*PAGE_SOURCES, _t(since) if since else "", -1 if limit is None else limit)).fetchall()
         return [_page(r) | {"attempts": r["n"]} for r in rows]
 
     def page(self, page_id: int) -> dict | None:
-        row = self.db.execute("SELECT * FROM pages WHERE id = ?", (page_id,)).fetchone()
+        with self.read() as db:
+            row = db.execute("SELECT * FROM incidents WHERE id = ?", (page_id,)).fetchone()
         if row is None:
             return None
         return _page(row) | {"attempts": self.attempts(page_id)}
@@ -255,44 +302,42 @@ class SQLiteStore:
     # attempts
 
     def start_attempt(self, page_id: int, round: int, step: int, person: str, channel: str, now: datetime,
-                      limit: int, per: timedelta) -> tuple[int, bool]:
-        """Record an attempt about to be sent. If ``person`` already had ``limit`` sends in
-        ``per`` before ``now`` (any page), it is recorded as ``rate-limited`` instead and
-        ``False`` comes back. One transaction, so concurrent pages cannot both slip under."""
-        with self.transaction() as db:
+                      limit: int, per: timedelta, phone: str | None = None) -> tuple[int, bool]:
+        with self.tx() as db:
             (n,) = db.execute(f"SELECT count(*) FROM attempts WHERE person = ? AND started > ? AND {_SENT}",
                               (person, _t(now - per))).fetchone()
             allowed = n < limit
             status, detail = ("sending", "") if allowed else ("rate-limited", f"{n} sends in {per}")
-            cur = db.execute("INSERT INTO attempts (page_id, round, step, person, channel, status, detail, started,"
-                             " ended) VALUES (?,?,?,?,?,?,?,?,?)",
-                             (page_id, round, step, person, channel, status, detail, _t(now),
+            cur = db.execute("INSERT INTO attempts (incident_id, round, step, person, phone, channel, status, detail,"
+                             " started, ended) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             (page_id, round, step, person, phone, channel, status, detail, _t(now),
                               None if allowed else _t(now)))
             return int(cur.lastrowid), allowed
 
     def add_attempt(self, page_id: int, round: int, step: int, person: str | None, channel: str | None,
                     status: str, at: datetime, error_code: int | None = None, detail: str = "") -> int:
-        with self.transaction() as db:
-            cur = db.execute("INSERT INTO attempts (page_id, round, step, person, channel, status, error_code, detail,"
-                             " started, ended) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        with self.tx() as db:
+            cur = db.execute("INSERT INTO attempts (incident_id, round, step, person, channel, status, error_code,"
+                             " detail, started, ended) VALUES (?,?,?,?,?,?,?,?,?,?)",
                              (page_id, round, step, person, channel, status, error_code, detail, _t(at), _t(at)))
             return int(cur.lastrowid)
 
     def update_attempt(self, attempt_id: int, status: str, at: datetime | None = None, *, sid: str | None = None,
                        error_code: int | None = None, detail: str | None = None) -> None:
-        with self.transaction() as db:
+        with self.tx() as db:
             db.execute("UPDATE attempts SET status = ?, ended = coalesce(?, ended), sid = coalesce(?, sid),"
                        " error_code = coalesce(?, error_code), detail = coalesce(?, detail) WHERE id = ?",
                        (status, _t(at) if at else None, sid, error_code, detail, attempt_id))
 
     def attempts(self, page_id: int) -> list[dict]:
-        rows = self.db.execute("SELECT * FROM attempts WHERE page_id = ? ORDER BY id", (page_id,)).fetchall()
+        with self.read() as db:
+            rows = db.execute("SELECT * FROM attempts WHERE incident_id = ? ORDER BY id", (page_id,)).fetchall()
         return [_attempt(r) for r in rows]
 
 
 def _page(r: sqlite3.Row) -> dict:
     return {"id": r["id"], "rotation": r["rotation"], "message": r["message"], "dedup_key": r["dedup_key"],
-            "started": _parse(r["started"]), "finished": _parse(r["finished"]), "outcome": r["outcome"] or "open",
+            "started": _parse(r["opened"]), "finished": _parse(r["finished"]), "outcome": r["outcome"] or "open",
             "acknowledged_by": r["acknowledged_by"]}
 
 

@@ -1,14 +1,15 @@
 """``oncall serve``: alert intake, incidents and durable escalation, Twilio callbacks.
 
-Nothing here is imported by any other command except its SQLite store (``sqlite``), which
-``incidents``/``ack``/``resolve`` read. Starlette, uvicorn and prometheus-client are
-imported only by ``app`` and ``runner``.
+Nothing here is imported by any other command. Incidents, attempts and timers live in the
+one store (``oncall.paging.store``), which ``page``, ``incidents``, ``ack`` and ``resolve``
+share. Starlette, uvicorn and prometheus-client are imported only by ``app`` and ``runner``.
 
 **Incidents.** An incident is opened by an alert (or ``oncall page``) for one rotation and
 one dedup key. It moves ``triggered -> acknowledged -> resolved`` (or straight to
-``resolved``); it never moves back. While it is not resolved, another alert with the same
-rotation and key opens nothing and pages nobody (it is a duplicate). Its id is a small
-integer, unique in the store, that a person can type in an SMS (``ack 42``).
+``resolved``); it never moves back. While it covers its key (see ``paging.store``: for an
+alert's incident, until it is resolved), another alert or page with the same rotation and
+key opens nothing and pages nobody (it is a duplicate). Its id is a small integer, unique
+in the store, that a person can type in an SMS (``ack 42``).
 
 **Escalation timers.** A triggered incident has at most one timer: the next (step,
 channel) to page and when. Opening the incident creates the first timer, due at once.

@@ -25,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..paging.store import ACKNOWLEDGED, RESOLVED, TRIGGERED, IncidentStore
 from . import intake
-from .sqlite import ACKNOWLEDGED, RESOLVED, TRIGGERED, IncidentStore
 from .twilio_hooks import Signatures, failed_delivery, message_twiml, parse_sms, say_twiml
 
 REQUEST_TIMEOUT = 30.0  # seconds for a whole request, body included

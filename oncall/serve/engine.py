@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from ..coverage import unreachable_reason
 from ..paging import PagerError
 from ..paging.escalation import resolve
+from ..paging.store import TRIGGERED, Claim, IncidentStore
 from ..paging.text import sms_body, twiml
-from .sqlite import TRIGGERED, Claim, IncidentStore
 
 
 def callback_pager(public_url: str):

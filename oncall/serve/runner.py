@@ -86,9 +86,9 @@ def serve(listen: str, public_url: str | None, load: Callable, now: Callable[[],
     """Run until SIGTERM/SIGINT. ``notices``: a notify run and the seconds between runs."""
     import uvicorn
 
+    from ..paging.store import open_store
     from .app import Config, build
     from .engine import Stepper, callback_pager
-    from .sqlite import IncidentStore
     from .twilio_hooks import Signatures
 
     host, port = parse_listen(listen)
@@ -98,7 +98,7 @@ def serve(listen: str, public_url: str | None, load: Callable, now: Callable[[],
     logging.Formatter.converter = time.gmtime
     logging.getLogger("twilio").setLevel(logging.WARNING)  # the SDK logs every request's headers at INFO
     public = (public_url or f"http://{listen}").rstrip("/")
-    store, metrics = IncidentStore(), Metrics()
+    store, metrics = open_store(), Metrics()
     pager = callback_pager(public)
     stepper = Stepper(store, load, pager, now, public, metrics)
     if not token:

@@ -96,12 +96,12 @@ def page_log(state: Path, n: int) -> None:
     store = SQLiteStore(default_path())
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
     stamp = [(t0 + timedelta(minutes=i)).isoformat() for i in range(n)]
-    with store.transaction() as db:
-        db.executemany("INSERT INTO pages (rotation, message, dedup_key, started, deadline, outcome, finished)"
-                       " VALUES (?,?,?,?,?,?,?)",
+    with store.tx() as db:
+        db.executemany("INSERT INTO incidents (rotation, message, dedup_key, opened, deadline, outcome, finished,"
+                       " state, source) VALUES (?,?,?,?,?,?,?,'acknowledged','page')",
                        [("ops", f"disk {i} full", None, stamp[i], stamp[i], "acknowledged", stamp[i])
                         for i in range(n)])
-        db.executemany("INSERT INTO attempts (page_id, round, step, person, channel, status, error_code, detail,"
+        db.executemany("INSERT INTO attempts (incident_id, round, step, person, channel, status, error_code, detail,"
                        " started, ended) VALUES (?,?,?,?,?,?,?,?,?,?)",
                        [(i // 2 + 1, 1, 1, "u1", "sms", "delivered", None, "", stamp[i // 2], stamp[i // 2])
                         for i in range(2 * n)])

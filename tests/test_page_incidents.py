@@ -127,3 +127,16 @@ def test_dedup_keys_are_shared_between_page_and_serve_intake(folder, tmp_path, c
     assert s.paged_to(ALICE) == [paged]  # so serve takes an SMS "ack" from Alice for the page
     assert s.incident(paged)["next"] is None  # serve does not escalate a page: its process does
     s.close()
+
+
+def test_a_page_pausing_for_a_retry_holds_its_lease_through_the_pause(tmp_path):
+    s = open_store()
+    pid, _ = s.open_page("ops", "db down", T0, T0 + timedelta(hours=1), "K")
+    db = sqlite3.connect(tmp_path / "state" / "pages.sqlite3")
+    db.execute("UPDATE incidents SET owner = 'elsewhere.example/4242/abcd1234' WHERE id = ?", (pid,))
+    db.commit()
+    db.close()
+    s.heartbeat(pid, T0 + timedelta(seconds=10), hold=timedelta(seconds=120))  # Retry-After: 120
+    assert s.open_page("ops", "again", T0 + timedelta(seconds=150), T0, "K") == (pid, True)
+    assert s.open_page("ops", "again", T0 + timedelta(seconds=161), T0, "K")[1] is False
+    s.close()

@@ -360,6 +360,7 @@ class Escalation:
                 codes.append(str(e.code or e.status or "connection error"))
                 self.on_status(run.event | {"status": "retrying", "detail": f"{codes[-1]}, retry {n + 1} of "
                                             f"{p.retries} in {delay:.0f}s"})
+                self.store.heartbeat(run.page_id, self.now(), timedelta(seconds=delay))  # alive while it waits
                 self.sleep(delay)
         raise AssertionError("unreachable")
 

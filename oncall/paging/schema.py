@@ -81,7 +81,7 @@ UPDATE incidents SET state = 'resolved', resolved = coalesce(finished, opened), 
     source = CASE WHEN rotation IS NULL THEN 'test' ELSE 'page' END,
     acknowledged = CASE WHEN outcome = 'acknowledged' THEN finished END;
 CREATE UNIQUE INDEX incidents_open ON incidents (rotation, dedup_key) WHERE state <> 'resolved';
-CREATE INDEX incidents_opened ON incidents (source, opened, id);
+CREATE INDEX incidents_opened ON incidents (opened, id);
 CREATE INDEX incidents_state ON incidents (state, id);
 ALTER TABLE attempts RENAME COLUMN page_id TO incident_id;
 ALTER TABLE attempts ADD COLUMN phone TEXT;

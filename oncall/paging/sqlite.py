@@ -263,10 +263,10 @@ class SQLiteStore(Incidents):
                               _t(deadline), _t(now + window), self.owner, _t(now + LEASE)))
             return int(cur.lastrowid), False
 
-    def heartbeat(self, page_id: int, now: datetime) -> tuple[str, str | None]:
+    def heartbeat(self, page_id: int, now: datetime, hold: timedelta = timedelta()) -> tuple[str, str | None]:
         with self.tx() as db:
             db.execute("UPDATE incidents SET lease_until = ? WHERE id = ? AND finished IS NULL",
-                       (_t(now + LEASE), page_id))
+                       (_t(now + hold + LEASE), page_id))
             row = db.execute("SELECT state, acknowledged_by, resolved_by FROM incidents WHERE id = ?",
                              (page_id,)).fetchone()
         if row is None:
@@ -282,7 +282,7 @@ class SQLiteStore(Incidents):
                            " AND state = ?", (ACKNOWLEDGED, _t(at), page_id, TRIGGERED))
 
     def pages(self, since: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> list[dict]:
-        # The newest ``limit`` by the (source, opened) index, then their attempt counts
+        # The newest ``limit`` by the opened index, then their attempt counts
         # in one grouped query over the attempts index: cost follows ``limit``, not the log.
         with self.read() as db:
             rows = db.execute(

@@ -122,9 +122,10 @@ class PageStore(Protocol):
         ``window``: how long after its run the page still covers its key. Atomic."""
         ...
 
-    def heartbeat(self, page_id: int, now: datetime) -> tuple[str, str | None]:
-        """Renew the running page's lease; returns its incident's ``(state, by)``: who
-        acknowledged or resolved it meanwhile (``oncall ack``, ``serve``), if anyone."""
+    def heartbeat(self, page_id: int, now: datetime, hold: timedelta = timedelta()) -> tuple[str, str | None]:
+        """Renew the running page's lease (to ``LEASE`` after ``hold``: a pause about to
+        begin); returns its incident's ``(state, by)``: who acknowledged or resolved it
+        meanwhile (``oncall ack``, ``serve``), if anyone."""
         ...
 
     def finish_page(self, page_id: int, outcome: str, at: datetime, acknowledged_by: str | None = None) -> None:

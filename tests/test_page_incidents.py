@@ -96,13 +96,19 @@ def test_a_killed_page_does_not_swallow_its_retry(folder, tmp_path):
     assert [a["status"] for a in killed["attempts"]] == ["sending"]
 
 
-def test_a_page_on_another_host_covers_its_key_while_its_lease_is_renewed(tmp_path):
+def _page_run_elsewhere(tmp_path):
+    """A store with page 1 (key K) opened at T0 by a process on another host."""
     s = open_store()
     pid, _ = s.open_page("ops", "db down", T0, T0 + timedelta(hours=1), "K")
     db = sqlite3.connect(tmp_path / "state" / "pages.sqlite3")
     db.execute("UPDATE incidents SET owner = 'elsewhere.example/4242/abcd1234' WHERE id = ?", (pid,))
     db.commit()
     db.close()
+    return s, pid
+
+
+def test_a_page_on_another_host_covers_its_key_while_its_lease_is_renewed(tmp_path):
+    s, pid = _page_run_elsewhere(tmp_path)
     assert s.open_page("ops", "again", T0 + timedelta(seconds=20), T0, "K") == (pid, True)
     s.heartbeat(pid, T0 + timedelta(seconds=25))  # what the page's poll does
     assert s.open_page("ops", "again", T0 + timedelta(seconds=50), T0, "K") == (pid, True)
@@ -130,12 +136,7 @@ def test_dedup_keys_are_shared_between_page_and_serve_intake(folder, tmp_path, c
 
 
 def test_a_page_pausing_for_a_retry_holds_its_lease_through_the_pause(tmp_path):
-    s = open_store()
-    pid, _ = s.open_page("ops", "db down", T0, T0 + timedelta(hours=1), "K")
-    db = sqlite3.connect(tmp_path / "state" / "pages.sqlite3")
-    db.execute("UPDATE incidents SET owner = 'elsewhere.example/4242/abcd1234' WHERE id = ?", (pid,))
-    db.commit()
-    db.close()
+    s, pid = _page_run_elsewhere(tmp_path)
     s.heartbeat(pid, T0 + timedelta(seconds=10), hold=timedelta(seconds=120))  # Retry-After: 120
     assert s.open_page("ops", "again", T0 + timedelta(seconds=150), T0, "K") == (pid, True)
     assert s.open_page("ops", "again", T0 + timedelta(seconds=161), T0, "K")[1] is False

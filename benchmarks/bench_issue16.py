@@ -96,7 +96,7 @@ def page_log(state: Path, n: int) -> None:
     store = SQLiteStore(default_path())
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
     stamp = [(t0 + timedelta(minutes=i)).isoformat() for i in range(n)]
-    with store.tx() as db:
+    with store.transaction() as db:
         db.executemany("INSERT INTO incidents (rotation, message, dedup_key, opened, deadline, outcome, finished,"
                        " state, source) VALUES (?,?,?,?,?,?,?,'acknowledged','page')",
                        [("ops", f"disk {i} full", None, stamp[i], stamp[i], "acknowledged", stamp[i])

@@ -212,12 +212,12 @@ def test_quiet_hours_a_reminder_whose_slot_was_missed_is_not_sent_at_night(early
 
 
 def test_the_handoff_notice_names_open_incidents_and_overrides_in_the_shift(notify, smtp, folder, cli):
-    from oncall.serve.sqlite import IncidentStore
+    from oncall.paging.store import open_store
 
     with open(folder / "ops.toml", "a", encoding="utf-8") as f:
         f.write(OVERRIDE.replace('"alice"', '"bob"').replace("03-12", "03-18").replace("03-13", "03-19")
                 + 'note = "alice at the dentist"\n')
-    store = IncidentStore()
+    store = open_store()
     store.open("ops", "disk", "alertmanager", "disk full on db-1", datetime(2026, 3, 16, 8, tzinfo=timezone.utc))
     store.close()
     rows, _ = notify("2026-03-16T09:02Z")

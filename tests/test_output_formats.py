@@ -44,9 +44,9 @@ def logged(use_clock, monkeypatch, tmp_path, cli):
 
     monkeypatch.setattr(page_cmd, "make_pager", lambda clock: FakePager(clock, record=str(tmp_path / "sent.jsonl")))
     assert cli("page", "platform", "-m", "db down", "--dir", D, "--no-wait").code == 0
-    from oncall.serve.sqlite import IncidentStore
+    from oncall.paging.store import open_store
 
-    IncidentStore().open("platform", "disk", "alertmanager", "disk full, \"quoted\", comma", T0)
+    open_store().open("platform", "disk", "alertmanager", "disk full, \"quoted\", comma", T0)
 
 
 def json_rows(out: str, where: str | None) -> list[dict]:
@@ -116,7 +116,9 @@ def test_csv_is_rfc_4180_with_json_times_and_quoting(cli):
     r = cli("incidents", "--format", "csv")
     assert r.code == 0
     assert r.out.endswith("\r\n") and "\n" not in r.out.replace("\r\n", "")
-    [row] = list(csv.DictReader(io.StringIO(r.out, newline="")))
+    rows = list(csv.DictReader(io.StringIO(r.out, newline="")))
+    assert [r["source"] for r in rows] == ["page", "alertmanager"]  # a page is an incident too
+    row = rows[1]
     assert row["message"] == 'disk full, "quoted", comma'
     assert '"disk full, ""quoted"", comma"' in r.out
     assert row["opened"] == "2027-01-05T12:00:00+00:00"

@@ -144,10 +144,11 @@ def open_incidents(store_exists: bool) -> dict[str, list[dict]]:
     """Open incidents by rotation, for handoff notices (none before any store exists)."""
     if not store_exists:
         return {}
-    from ..serve.sqlite import IncidentStore
+    from ..paging.store import open_store
 
+    store = open_store(readonly=True)
     out: dict[str, list[dict]] = {}
-    for i in IncidentStore().incidents(None):
+    for i in store.incidents(None) if store else []:
         if i["state"] != "resolved":
             out.setdefault(i["rotation"], []).append(i)
     return out

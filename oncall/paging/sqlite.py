@@ -141,7 +141,7 @@ class SQLiteStore(Incidents):
             self.db = sqlite3.connect(self.path, timeout=0.2, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self._patiently(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
-            with self.tx() as db:
+            with self.transaction() as db:
                 self.migrated_from = _check_schema(db, self.path)
                 if self.migrated_from < VERSION:
                     _migrate(db, self.migrated_from)
@@ -211,7 +211,7 @@ class SQLiteStore(Incidents):
                         "nothing was sent")
 
     @contextmanager
-    def tx(self):
+    def transaction(self):
         """One write transaction, under the thread lock."""
         with self.lock:
             self._patiently(lambda: self.db.execute("BEGIN IMMEDIATE"))
@@ -252,7 +252,7 @@ class SQLiteStore(Incidents):
 
     def open_page(self, rotation: str | None, message: str, now: datetime, deadline: datetime,
                   dedup_key: str | None = None, window: timedelta = timedelta(hours=1)) -> tuple[int, bool]:
-        with self.tx() as db:
+        with self.transaction() as db:
             if dedup_key is not None:
                 iid = self._unresolved(db, rotation, dedup_key, now)
                 if iid is not None:
@@ -264,7 +264,7 @@ class SQLiteStore(Incidents):
             return int(cur.lastrowid), False
 
     def heartbeat(self, page_id: int, now: datetime, hold: timedelta = timedelta()) -> tuple[str, str | None]:
-        with self.tx() as db:
+        with self.transaction() as db:
             db.execute("UPDATE incidents SET lease_until = ? WHERE id = ? AND finished IS NULL",
                        (_t(now + hold + LEASE), page_id))
             row = db.execute("SELECT state, acknowledged_by, resolved_by FROM incidents WHERE id = ?",
@@ -274,7 +274,7 @@ class SQLiteStore(Incidents):
         return row["state"], row["resolved_by"] if row["state"] == RESOLVED else row["acknowledged_by"]
 
     def finish_page(self, page_id: int, outcome: str, at: datetime, acknowledged_by: str | None = None) -> None:
-        with self.tx() as db:
+        with self.transaction() as db:
             db.execute("UPDATE incidents SET outcome = ?, finished = ?, acknowledged_by = coalesce(?, acknowledged_by),"
                        " lease_until = NULL WHERE id = ?", (outcome, _t(at), acknowledged_by, page_id))
             if outcome == ACKNOWLEDGED:
@@ -303,7 +303,7 @@ class SQLiteStore(Incidents):
 
     def start_attempt(self, page_id: int, round: int, step: int, person: str, channel: str, now: datetime,
                       limit: int, per: timedelta, phone: str | None = None) -> tuple[int, bool]:
-        with self.tx() as db:
+        with self.transaction() as db:
             (n,) = db.execute(f"SELECT count(*) FROM attempts WHERE person = ? AND started > ? AND {_SENT}",
                               (person, _t(now - per))).fetchone()
             allowed = n < limit
@@ -316,7 +316,7 @@ class SQLiteStore(Incidents):
 
     def add_attempt(self, page_id: int, round: int, step: int, person: str | None, channel: str | None,
                     status: str, at: datetime, error_code: int | None = None, detail: str = "") -> int:
-        with self.tx() as db:
+        with self.transaction() as db:
             cur = db.execute("INSERT INTO attempts (incident_id, round, step, person, channel, status, error_code,"
                              " detail, started, ended) VALUES (?,?,?,?,?,?,?,?,?,?)",
                              (page_id, round, step, person, channel, status, error_code, detail, _t(at), _t(at)))
@@ -324,7 +324,7 @@ class SQLiteStore(Incidents):
 
     def update_attempt(self, attempt_id: int, status: str, at: datetime | None = None, *, sid: str | None = None,
                        error_code: int | None = None, detail: str | None = None) -> None:
-        with self.tx() as db:
+        with self.transaction() as db:
             db.execute("UPDATE attempts SET status = ?, ended = coalesce(?, ended), sid = coalesce(?, sid),"
                        " error_code = coalesce(?, error_code), detail = coalesce(?, detail) WHERE id = ?",
                        (status, _t(at) if at else None, sid, error_code, detail, attempt_id))

@@ -1,6 +1,6 @@
 """The SQLite store's incidents, timers and opt-outs (``store.IncidentStore``).
 
-A mixin of ``sqlite.SQLiteStore``: it uses the store's ``tx()`` (one ``BEGIN IMMEDIATE``
+A mixin of ``sqlite.SQLiteStore``: it uses the store's ``transaction()`` (one ``BEGIN IMMEDIATE``
 transaction under the store's thread lock) and ``read()`` (the lock alone). Every
 decision that must hold across processes (dedup, claiming a due timer, acknowledging
 while a step fires) is one transaction. Times are fixed-width UTC ISO 8601 text, so they
@@ -43,7 +43,7 @@ class Incidents:
         return None
 
     def open(self, rotation: str, dedup_key: str, source: str, message: str, now: datetime) -> tuple[int, bool]:
-        with self.tx() as db:
+        with self.transaction() as db:
             iid = self._unresolved(db, rotation, dedup_key, now)
             if iid is not None:
                 db.execute("UPDATE incidents SET alerts = alerts + 1 WHERE id = ?", (iid,))
@@ -69,7 +69,7 @@ class Incidents:
         return self._move(iid, RESOLVED, by, now)
 
     def _move(self, iid: int, to: str, by: str, now: datetime) -> str:
-        with self.tx() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT state FROM incidents WHERE id = ?", (iid,)).fetchone()
             if row is None:
                 return "missing"
@@ -139,7 +139,7 @@ class Incidents:
     # timers
 
     def claim(self, owner: str, now: datetime, lease: timedelta = LEASE) -> Claim | None:
-        with self.tx() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT * FROM timers WHERE due <= ? AND (lease_until IS NULL OR lease_until <= ?)"
                              " ORDER BY due LIMIT 1", (_t(now), _t(now))).fetchone()
             if row is None:
@@ -157,7 +157,7 @@ class Incidents:
             return Claim(row["incident_id"], row["step"], row["chan"], _parse(row["due"]), aid, stale)
 
     def fired(self, claim: Claim, owner: str, attempt: dict, nxt: tuple[int, int, datetime] | None) -> bool:
-        with self.tx() as db:
+        with self.transaction() as db:
             db.execute("UPDATE attempts SET person = ?, phone = ?, channel = ?, sid = ?, status = ?,"
                        " error_code = ?, detail = ?, ended = ? WHERE id = ?",
                        (attempt.get("person"), attempt.get("phone"), attempt.get("channel"), attempt.get("sid"),
@@ -182,7 +182,7 @@ class Incidents:
         return dict(row) if row else None
 
     def delivery(self, aid: int, status: str, error_code: int | None, failed: bool, now: datetime) -> bool:
-        with self.tx() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT incident_id FROM attempts WHERE id = ?", (aid,)).fetchone()
             if row is None:
                 return False
@@ -198,13 +198,13 @@ class Incidents:
             return cur.rowcount > 0
 
     def escalate_now(self, iid: int, now: datetime) -> bool:
-        with self.tx() as db:
+        with self.transaction() as db:
             cur = db.execute("UPDATE timers SET due = ? WHERE incident_id = ? AND owner IS NULL AND due > ?",
                              (_t(now), iid, _t(now)))
             return cur.rowcount > 0
 
     def set_opt_out(self, phone: str, out: bool, now: datetime) -> None:
-        with self.tx() as db:
+        with self.transaction() as db:
             db.execute("DELETE FROM sms_opt_outs WHERE phone = ?", (phone,))
             if out:
                 db.execute("INSERT INTO sms_opt_outs (phone, since) VALUES (?, ?)", (phone, _t(now)))

@@ -3,7 +3,7 @@
 For each of ``--kills`` runs: the real ``oncall page --dedup-key K`` (a subprocess) against
 ``tests/faultserver.py`` on 127.0.0.1, Twilio hanging on every send; SIGKILL it once its
 first SMS request is in flight; then the alert hook's retry (same key, ``--no-wait``,
-the recording fake pager). Prints one row per run: the retry's outcome, exit code, its
+against a second local Twilio that answers as documented). Prints one row per run: the retry's outcome, exit code, its
 wall time and what it sent; then how many retries paged. Bounded: 30 s per wait, 60 s
 per retry.
 
@@ -32,24 +32,24 @@ from test_paging import OPS, PEOPLE  # noqa: E402
 
 def one(code: Path, tmp: Path) -> tuple[str, int, float, int]:
     folder = write_folder(tmp / "rot", {"people.toml": PEOPLE, "ops.toml": OPS})
-    base = os.environ | {"PYTHONPATH": str(code), "ONCALL_STATE_DIR": str(tmp / "state")}
+    base = os.environ | {"PYTHONPATH": str(code), "ONCALL_STATE_DIR": str(tmp / "state"),
+                         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+15005550006"}
     cmd = [sys.executable, "-m", "oncall", "page", "ops", "-m", "db down", "--dir", str(folder), "--json",
            "--dedup-key", "K"]
     with FaultServer({"sms": [HANG], "call": [HANG]}) as server:
-        env = base | {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+15005550006",
-                      "ONCALL_TWILIO_BASE_URL": server.url}
+        env = base | {"ONCALL_TWILIO_BASE_URL": server.url}
         first = subprocess.Popen(cmd, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         began = time.monotonic()
         while server.count("sms") < 1 and time.monotonic() - began < 30:
             time.sleep(0.05)
         first.kill()
         first.wait(10)
-    record = tmp / "sent.jsonl"
-    began = time.monotonic()
-    r = subprocess.run(cmd + ["--no-wait"], env=base | {"ONCALL_TEST_FAKE_PAGER": str(record)}, cwd=tmp,
-                       capture_output=True, text=True, timeout=60)
-    took = time.monotonic() - began
-    sent = len(record.read_text().splitlines()) if record.exists() else 0
+    with FaultServer() as twilio:
+        began = time.monotonic()
+        r = subprocess.run(cmd + ["--no-wait"], env=base | {"ONCALL_TWILIO_BASE_URL": twilio.url}, cwd=tmp,
+                           capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - began
+        sent = twilio.count("sms")
     return json.loads(r.stdout)["outcome"], r.returncode, took, sent
 
 

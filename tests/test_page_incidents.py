@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import test_paging
 from conftest import ROOT, write_folder
 from faultserver import HANG, FaultServer
 from test_paging import ALICE, OPS, PEOPLE, T0
@@ -20,6 +21,7 @@ from test_paging import ALICE, OPS, PEOPLE, T0
 from oncall.paging.store import open_store
 
 SID = "AC" + "0" * 32
+clock, fake, wired = test_paging.clock, test_paging.fake, test_paging.wired  # the in-process pager's fixtures
 
 
 @pytest.fixture
@@ -38,17 +40,26 @@ def _until(predicate, seconds: float = 30.0):
         time.sleep(0.05)
 
 
-def _lines(path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
+def _twilio_env(twilio) -> dict:
+    """A subprocess's environment: Twilio is ``twilio`` (a local server, the documented
+    ``ONCALL_TWILIO_BASE_URL``)."""
+    return os.environ | {"PYTHONPATH": str(ROOT), "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok",
+                         "TWILIO_FROM": "+15005550006", "ONCALL_TWILIO_BASE_URL": twilio.url}
+
+
+def _texted(twilio) -> list[str]:
+    from urllib.parse import parse_qs
+
+    return [parse_qs(body)["To"][0] for name, body in twilio.bodies if name == "sms"]
 
 
 def test_oncall_ack_stops_a_running_page_at_its_next_poll(folder, tmp_path, cli):
-    record = tmp_path / "sent.jsonl"
-    env = os.environ | {"ONCALL_TEST_FAKE_PAGER": str(record), "PYTHONPATH": str(ROOT)}
+    twilio = FaultServer().__enter__()
+    env = _twilio_env(twilio)
     proc = subprocess.Popen(_page(folder, env, "--dedup-key", "K"), env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        _until(lambda: len(_lines(record)) == 1)
+        _until(lambda: any(i["paged"] for i in json.loads(cli("incidents", "--json").out or "[]")))
         [inc] = json.loads(cli("incidents", "--json").out)
         assert (inc["id"], inc["source"], inc["state"], inc["paged"], inc["dedup_key"]) == (
             1, "page", "triggered", ["alice"], "K")
@@ -58,12 +69,13 @@ def test_oncall_ack_stops_a_running_page_at_its_next_poll(folder, tmp_path, cli)
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
+        twilio.__exit__(None, None, None)
     took = time.monotonic() - acked
     assert proc.returncode == 0, err
     result = json.loads(out)
     assert (result["outcome"], result["acknowledged_by"]) == ("acknowledged", "carol")
     assert took < 12  # one poll (5 s) and process exit, not the step's 5 minutes
-    assert len(_lines(record)) == 1  # no step 2
+    assert _texted(twilio) == [ALICE] and twilio.count("call") == 0  # no call, no step 2
     [inc] = json.loads(cli("incidents", "--json").out)
     assert (inc["state"], inc["acknowledged_by"]) == ("acknowledged", "carol")
 
@@ -71,10 +83,8 @@ def test_oncall_ack_stops_a_running_page_at_its_next_poll(folder, tmp_path, cli)
 def test_a_killed_page_does_not_swallow_its_retry(folder, tmp_path):
     """Issue 15 item 1: SIGKILL `page --dedup-key K` while its first send hangs; the retry
     with K pages at once instead of answering `duplicate` for an hour."""
-    base = os.environ | {"PYTHONPATH": str(ROOT)}
     with FaultServer({"sms": [HANG], "call": [HANG]}) as server:
-        env = base | {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok", "TWILIO_FROM": "+15005550006",
-                      "ONCALL_TWILIO_BASE_URL": server.url}
+        env = _twilio_env(server)
         first = subprocess.Popen(_page(folder, env, "--dedup-key", "K"), env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
         try:
@@ -82,15 +92,15 @@ def test_a_killed_page_does_not_swallow_its_retry(folder, tmp_path):
         finally:
             first.kill()
             first.wait(timeout=10)
-    record = tmp_path / "sent.jsonl"
-    env = base | {"ONCALL_TEST_FAKE_PAGER": str(record)}
-    began = time.monotonic()
-    retry = subprocess.run(_page(folder, env, "--dedup-key", "K", "--no-wait"), env=env, capture_output=True,
-                           text=True, timeout=60)
+    with FaultServer() as twilio:
+        env = _twilio_env(twilio)
+        began = time.monotonic()
+        retry = subprocess.run(_page(folder, env, "--dedup-key", "K", "--no-wait"), env=env, capture_output=True,
+                               text=True, timeout=60)
     assert retry.returncode == 0, retry.stderr
     result = json.loads(retry.stdout)
     assert (result["outcome"], result["id"]) == ("sent", 2) and time.monotonic() - began < 30
-    assert [json.loads(line)["to"] for line in _lines(record)] == [ALICE]
+    assert _texted(twilio) == [ALICE]
     killed = open_store().incident(1)
     assert killed["state"] == "resolved" and killed["resolved_by"] == "oncall: the process paging for it is gone"
     assert [a["status"] for a in killed["attempts"]] == ["sending"]
@@ -118,17 +128,14 @@ def test_a_page_on_another_host_covers_its_key_while_its_lease_is_renewed(tmp_pa
     s.close()
 
 
-def test_dedup_keys_are_shared_between_page_and_serve_intake(folder, tmp_path, cli, monkeypatch, use_clock):
-    use_clock(T0)
-    record = tmp_path / "sent.jsonl"
-    monkeypatch.setenv("ONCALL_TEST_FAKE_PAGER", str(record))
+def test_dedup_keys_are_shared_between_page_and_serve_intake(folder, cli, wired):
     s = open_store()
     alert, _ = s.open("ops", "grp", "alertmanager", "DiskFull", T0)
     r = cli("page", "ops", "-m", "disk", "--dir", str(folder), "--dedup-key", "grp", "--no-wait", "--json")
-    assert (json.loads(r.out)["outcome"], json.loads(r.out)["id"]) == ("duplicate", alert) and not _lines(record)
+    assert (json.loads(r.out)["outcome"], json.loads(r.out)["id"]) == ("duplicate", alert) and not wired.log
     r = cli("page", "ops", "-m", "disk", "--dir", str(folder), "--dedup-key", "db", "--no-wait", "--json")
     paged = json.loads(r.out)["id"]
-    assert json.loads(r.out)["outcome"] == "sent" and len(_lines(record)) == 1
+    assert json.loads(r.out)["outcome"] == "sent" and len(wired.log) == 1
     assert s.open("ops", "db", "alertmanager", "again", T0 + timedelta(minutes=1)) == (paged, True)
     assert s.paged_to(ALICE) == [paged]  # so serve takes an SMS "ack" from Alice for the page
     assert s.incident(paged)["next"] is None  # serve does not escalate a page: its process does

@@ -65,6 +65,7 @@ def notify(cli, folder):
         assert r.code == 0, r.err
         return json.loads(r.out), r.err
 
+    run.folder = folder
     return run
 
 
@@ -403,3 +404,53 @@ def test_email_is_a_paging_channel_too(cli, smtp, folder, monkeypatch, use_clock
     (m,) = smtp.messages
     assert str(m["Subject"]) == f"[oncall] #{page['id']} ops: disk full on db-1"
     assert m["Message-ID"] == attempt["sid"] and "disk full on db-1" in m.get_content()
+
+
+def test_a_failed_send_is_retried_by_later_runs_three_sends_at_most(notify, smtp, monkeypatch, cli):
+    from smtp_support import free_port
+
+    monkeypatch.setenv("ONCALL_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nobody listens there
+    statuses = []
+    for at in ("2026-03-16T07:55Z", "2026-03-16T08:01Z", "2026-03-16T08:02Z", "2026-03-16T08:03Z",
+               "2026-03-16T08:04Z"):
+        r = cli("notify", "--at", at, "--dir", str(notify.folder), "--json")
+        statuses.append([(x["kind"], x["status"]) for x in json.loads(r.out)])
+        assert r.code == (1 if statuses[-1] else 0)
+    assert statuses == [[], [("reminder", "failed")], [("reminder", "failed")], [("reminder", "failed")], []]
+    (logged,) = json.loads(cli("notifications", "--json").out)
+    assert (logged["status"], logged["tries"]) == ("failed", 3) and "ConnectionRefusedError" in logged["detail"]
+    assert smtp.messages == []
+
+
+def test_a_notice_claimed_by_a_run_that_died_is_never_sent_again(notify, smtp, folder):
+    from oncall.load import load_directory
+    from oncall.notify import plan
+    from oncall.notify.store import open_notices
+
+    t = datetime(2026, 3, 16, 8, 1, tzinfo=timezone.utc)
+    due, _ = plan.due_now(load_directory(folder), t, plan.timedelta(hours=2), 14, {}, plan.timedelta(hours=2))
+    (reminder,) = due
+    store = open_notices()
+    assert store.claim(reminder, "email", t)  # ... and the process was killed before it sent
+    store.close()
+    assert notify("2026-03-16T08:02Z")[0] == [] and smtp.messages == []
+
+
+def test_a_swap_by_command_is_announced_as_moved_in_each_zone(notify, smtp, folder, cli):
+    notify("2026-03-10T12:00Z")
+    r = cli("swap", "ops", "bob", "alice", "--from", "2026-03-13T09:00Z", "--to", "2026-03-17T09:00Z",
+            "--dir", str(folder))
+    assert r.code == 0, r.err
+    rows, _ = notify("2026-03-10T12:05Z")
+    assert sorted((r["kind"], r["person"]) for r in rows) == [("change", "alice"), ("change", "bob")]
+    by = {m["To"].addresses[0].addr_spec: m.get_content().replace("\r\n", "\n") for m in smtp.messages}
+    assert by["bjorn@example.com"].splitlines()[1:] == [
+        "Ops (ops): moved",
+        "  before: Mon 2026-03-09 10:00 CET - Mon 2026-03-16 10:00 CET",
+        "  now:    Mon 2026-03-09 10:00 CET - Fri 2026-03-13 10:00 CET; Mon 2026-03-16 10:00 CET - "
+        "Tue 2026-03-17 10:00 CET"]
+    assert by["zoe@example.com"].splitlines()[1:] == [
+        "Ops (ops): moved",
+        "  before: Mon 2026-03-16 02:00 PDT - Mon 2026-03-23 02:00 PDT",
+        "  now:    Fri 2026-03-13 02:00 PDT - Mon 2026-03-16 02:00 PDT; Tue 2026-03-17 02:00 PDT - "
+        "Mon 2026-03-23 02:00 PDT"]

@@ -75,6 +75,11 @@ class StoreSchemaMismatch(StoreError):
     """The page store was written by another version of oncall (or is not ours)."""
 
 
+class StoreUnavailable(StoreError):
+    """The store's database server cannot be reached (down, restarting, network): a
+    transient fault, so the service answers 503 and retries its steps."""
+
+
 class Refused(OncallError):
     """An edit was refused and nothing was written: it would open a gap or make someone
     unreachable, or the file changed on disk since it was read."""

@@ -72,6 +72,8 @@ class Server:
 
     def env(self) -> dict:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ONCALL_"))}
+        if os.environ.get("ONCALL_DATABASE_URL"):  # the test's backend (conftest's store_url)
+            keep["ONCALL_DATABASE_URL"] = os.environ["ONCALL_DATABASE_URL"]
         return keep | {"ONCALL_STATE_DIR": str(self.state), "TWILIO_ACCOUNT_SID": self.account,
                        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": "+15005550006",
                        "ONCALL_TWILIO_BASE_URL": self.mock.url, "ONCALL_INTAKE_TOKEN": INTAKE,
@@ -139,10 +141,18 @@ class Server:
             headers["X-Twilio-Signature"] = signature
         return self.request("POST", path, urlencode(params).encode(), headers)
 
-    def incidents(self) -> list[dict]:
+    def store(self):
+        """The store this service uses: SQLite in its state dir, or the test's PostgreSQL."""
+        if self.env().get("ONCALL_DATABASE_URL"):
+            from oncall.paging.store import open_store
+
+            return open_store(env=self.env())
         from oncall.paging.sqlite import SQLiteStore
 
-        store = SQLiteStore(self.state / "pages.sqlite3")
+        return SQLiteStore(self.state / "pages.sqlite3")
+
+    def incidents(self) -> list[dict]:
+        store = self.store()
         try:
             return [store.incident(i["id"]) for i in store.incidents()]
         finally:
@@ -150,13 +160,17 @@ class Server:
 
     def latest_attempt(self) -> int:
         """The store id of the latest send (what its status callback URL carries)."""
-        from oncall.paging.sqlite import SQLiteStore
+        sql = "SELECT max(id) FROM attempts WHERE sid IS NOT NULL"
+        url = self.env().get("ONCALL_DATABASE_URL")
+        if url:
+            import psycopg
 
-        store = SQLiteStore(self.state / "pages.sqlite3")
-        try:
-            return store.db.execute("SELECT max(id) FROM attempts WHERE sid IS NOT NULL").fetchone()[0]
-        finally:
-            store.close()
+            with psycopg.connect(url) as conn:
+                return conn.execute(sql).fetchone()[0]
+        import sqlite3
+
+        with sqlite3.connect(self.state / "pages.sqlite3") as db:
+            return db.execute(sql).fetchone()[0]
 
 
 def wait_for(predicate, seconds: float = 10.0, every: float = 0.1):

@@ -24,6 +24,11 @@ SID = "AC" + "0" * 32
 clock, fake, wired = test_paging.clock, test_paging.fake, test_paging.wired  # the in-process pager's fixtures
 
 
+@pytest.fixture(autouse=True)
+def _every_backend(store_url):
+    """This suite runs on SQLite and on PostgreSQL (``store_url`` in conftest)."""
+
+
 @pytest.fixture
 def folder(tmp_path):
     return write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": OPS})
@@ -106,19 +111,26 @@ def test_a_killed_page_does_not_swallow_its_retry(folder, tmp_path):
     assert [a["status"] for a in killed["attempts"]] == ["sending"]
 
 
-def _page_run_elsewhere(tmp_path):
+def _page_run_elsewhere(tmp_path, store_url: str):
     """A store with page 1 (key K) opened at T0 by a process on another host."""
     s = open_store()
     pid, _ = s.open_page("ops", "db down", T0, T0 + timedelta(hours=1), "K")
+    sql = "UPDATE incidents SET owner = 'elsewhere.example/4242/abcd1234' WHERE id = %s"
+    if store_url:
+        import psycopg
+
+        with psycopg.connect(store_url) as conn:
+            conn.execute(sql, (pid,))
+        return s, pid
     db = sqlite3.connect(tmp_path / "state" / "pages.sqlite3")
-    db.execute("UPDATE incidents SET owner = 'elsewhere.example/4242/abcd1234' WHERE id = ?", (pid,))
+    db.execute(sql.replace("%s", "?"), (pid,))
     db.commit()
     db.close()
     return s, pid
 
 
-def test_a_page_on_another_host_covers_its_key_while_its_lease_is_renewed(tmp_path):
-    s, pid = _page_run_elsewhere(tmp_path)
+def test_a_page_on_another_host_covers_its_key_while_its_lease_is_renewed(tmp_path, store_url):
+    s, pid = _page_run_elsewhere(tmp_path, store_url)
     assert s.open_page("ops", "again", T0 + timedelta(seconds=20), T0, "K") == (pid, True)
     s.heartbeat(pid, T0 + timedelta(seconds=25))  # what the page's poll does
     assert s.open_page("ops", "again", T0 + timedelta(seconds=50), T0, "K") == (pid, True)
@@ -142,8 +154,8 @@ def test_dedup_keys_are_shared_between_page_and_serve_intake(folder, cli, wired)
     s.close()
 
 
-def test_a_page_pausing_for_a_retry_holds_its_lease_through_the_pause(tmp_path):
-    s, pid = _page_run_elsewhere(tmp_path)
+def test_a_page_pausing_for_a_retry_holds_its_lease_through_the_pause(tmp_path, store_url):
+    s, pid = _page_run_elsewhere(tmp_path, store_url)
     s.heartbeat(pid, T0 + timedelta(seconds=10), hold=timedelta(seconds=120))  # Retry-After: 120
     assert s.open_page("ops", "again", T0 + timedelta(seconds=150), T0, "K") == (pid, True)
     assert s.open_page("ops", "again", T0 + timedelta(seconds=161), T0, "K")[1] is False

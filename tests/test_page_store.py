@@ -39,8 +39,8 @@ def test_listing_an_absent_store_is_none_and_creates_nothing(tmp_path):
 
 
 def test_an_unsupported_database_url_is_refused_naming_the_variable(monkeypatch, cli, tmp_path):
-    monkeypatch.setenv("ONCALL_DATABASE_URL", "postgresql://db.example/oncall")
-    with pytest.raises(StoreError, match="ONCALL_DATABASE_URL: 'postgresql'"):
+    monkeypatch.setenv("ONCALL_DATABASE_URL", "mysql://db.example/oncall")
+    with pytest.raises(StoreError, match="ONCALL_DATABASE_URL: 'mysql'"):
         open_store()
     r = cli("pages", "--json")
     assert r.code == 5 and "ONCALL_DATABASE_URL" in r.err and "Traceback" not in r.err

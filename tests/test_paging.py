@@ -77,6 +77,11 @@ wait = "5m"
 """
 
 
+@pytest.fixture(autouse=True)
+def _every_backend(store_url):
+    """This suite runs on SQLite and on PostgreSQL (``store_url`` in conftest)."""
+
+
 @pytest.fixture
 def folder(tmp_path):
     return write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": OPS, "away.toml": AWAY,

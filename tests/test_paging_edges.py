@@ -26,6 +26,12 @@ SID = "AC" + "0" * 32
 TOKEN = "tok-review-5b0c0ffee"
 
 
+@pytest.fixture(autouse=True)
+def _every_backend(store_url):
+    """This suite runs on SQLite and on PostgreSQL (``store_url`` in conftest)."""
+
+
+
 @pytest.fixture
 def folder(tmp_path):
     return write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": OPS, "away.toml": AWAY})
@@ -194,6 +200,7 @@ def test_a_call_without_twilio_from_is_refused_at_once_not_retried(monkeypatch, 
 # ---------------------------------------------------------------- the page log
 
 
+@pytest.mark.sqlite_only
 def test_a_state_dir_that_cannot_be_created_is_a_clear_exit_5(cli, folder, wired, tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
@@ -208,6 +215,7 @@ def test_a_state_dir_that_cannot_be_created_is_a_clear_exit_5(cli, folder, wired
     assert not (blocker / "state").exists()
 
 
+@pytest.mark.sqlite_only
 def test_listing_pages_creates_nothing(cli, tmp_path, monkeypatch):
     state = tmp_path / "fresh-state"
     monkeypatch.setenv("ONCALL_STATE_DIR", str(state))
@@ -217,6 +225,7 @@ def test_listing_pages_creates_nothing(cli, tmp_path, monkeypatch):
     assert not state.exists()
 
 
+@pytest.mark.sqlite_only
 def test_a_read_only_page_log_is_a_clear_exit_5(cli, folder, wired, tmp_path, monkeypatch):
     import os
 

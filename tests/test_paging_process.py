@@ -20,6 +20,11 @@ TOKEN = "tok-3f1e9c5a7b2d4e6f8a0b1c2d3e4f5a6b"
 SECRET = "sec-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
 
 
+@pytest.fixture(autouse=True)
+def _every_backend(store_url):
+    """This suite runs on SQLite and on PostgreSQL (``store_url`` in conftest)."""
+
+
 @pytest.fixture
 def folder(tmp_path):
     return write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": OPS})

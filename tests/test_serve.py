@@ -53,6 +53,11 @@ def alertmanager(status: str = "firing", key: str = '{}:{alertname="DiskFull"}')
                         "startsAt": "2026-12-01T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z"}]}
 
 
+@pytest.fixture(autouse=True)
+def _every_backend(store_url):
+    """This suite runs on SQLite and on PostgreSQL (``store_url`` in conftest)."""
+
+
 @pytest.fixture(scope="session")
 def mock():
     try:

@@ -10,7 +10,7 @@ import pytest
 from conftest import write_folder
 
 from oncall.load import load_directory
-from oncall.paging.sqlite import SQLiteStore as IncidentStore
+from oncall.paging.store import open_store
 from oncall.paging.text import MAX_TWIML, twiml
 from oncall.serve import intake
 from oncall.serve.engine import Stepper
@@ -81,8 +81,8 @@ def test_non_loopback_listen_without_token_is_refused(cli, monkeypatch):
     assert r.code == 2 and "ONCALL_INTAKE_TOKEN must be set" in r.err
 
 
-def test_one_open_incident_per_key_and_a_new_one_after_resolution(tmp_path):
-    s = IncidentStore(tmp_path / "s.sqlite3")
+def test_one_open_incident_per_key_and_a_new_one_after_resolution(tmp_path, store_url):
+    s = open_store()
     a, dup = s.open("platform", "k", "alerts", "m", T0)
     assert not dup and s.open("platform", "k", "alerts", "m", T0) == (a, True)
     assert s.open("other", "k", "alerts", "m", T0)[1] is False
@@ -90,9 +90,9 @@ def test_one_open_incident_per_key_and_a_new_one_after_resolution(tmp_path):
     assert s.open("platform", "k", "alerts", "m", T0)[0] != a
 
 
-def test_a_claimed_timer_is_not_claimed_twice_until_its_lease_runs_out(tmp_path):
-    s = IncidentStore(tmp_path / "s.sqlite3")
-    other = IncidentStore(tmp_path / "s.sqlite3")
+def test_a_claimed_timer_is_not_claimed_twice_until_its_lease_runs_out(tmp_path, store_url):
+    s = open_store()
+    other = open_store()
     s.open("platform", "k", "alerts", "m", T0)
     first = s.claim("one", T0)
     assert first is not None and first.stale is None
@@ -104,8 +104,8 @@ def test_a_claimed_timer_is_not_claimed_twice_until_its_lease_runs_out(tmp_path)
     assert not s.fired(first, "one", {"status": "queued", "at": T0}, None)  # the lost claim changes nothing
 
 
-def test_ack_during_a_step_leaves_no_timer(tmp_path):
-    s = IncidentStore(tmp_path / "s.sqlite3")
+def test_ack_during_a_step_leaves_no_timer(tmp_path, store_url):
+    s = open_store()
     iid, _ = s.open("platform", "k", "alerts", "m", T0)
     claim = s.claim("one", T0)
     assert s.acknowledge(iid, "alice", T0) == "triggered"
@@ -122,12 +122,12 @@ class _Pager:
         return f"SM{len(self.sent):032x}", "queued"
 
 
-def test_stepper_walks_steps_at_their_times_and_skips_after_an_unknown_send(tmp_path):
+def test_stepper_walks_steps_at_their_times_and_skips_after_an_unknown_send(tmp_path, store_url):
     people = '[people.a]\nphone = "+14155550101"\nnotify = ["sms", "voice"]\n[people.b]\nphone = "+12125550102"\n'
     rot = ('name = "P"\ntimezone = "UTC"\n[[layer]]\nname = "l"\nmembers = ["a"]\nstart = 2000-01-03T00:00:00\n'
            'every = "1w"\n[[escalation]]\nwho = "p"\nwait = "10m"\n[[escalation]]\nwho = "b"\nwait = "5m"\n')
     root = write_folder(tmp_path / "r", {"people.toml": people, "p.toml": rot})
-    store, pager, now = IncidentStore(tmp_path / "s.sqlite3"), _Pager(), [T0]
+    store, pager, now = open_store(), _Pager(), [T0]
     stepper = Stepper(store, lambda r: load_directory(root, [r]), pager, lambda: now[0], "http://x")
     store.open("p", "k", "alerts", "disk", T0)
     assert stepper.run_due() == 1 and pager.sent == [("sms", "+14155550101")]

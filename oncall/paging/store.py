@@ -32,8 +32,9 @@ Errors are the store's own (``errors.StoreError`` and subclasses, exit 5); nothi
 backend-specific (locking, journaling, retries, SQL dialect) reaches a caller.
 
 Configuration (``open_store``): ``ONCALL_DATABASE_URL`` unset, or ``sqlite:///PATH``,
-gives SQLite (by default ``pages.sqlite3`` in the state dir, see ``oncall.dirs``); other
-schemes are refused until their backend exists (issue 11: PostgreSQL).
+gives SQLite (by default ``pages.sqlite3`` in the state dir, see ``oncall.dirs``);
+``postgresql://…`` (or ``postgres://…``, libpq's URL forms) gives PostgreSQL, shared by
+several processes and hosts (``postgres``). Other schemes are refused.
 """
 
 from __future__ import annotations
@@ -241,18 +242,23 @@ class Store(PageStore, IncidentStore, Protocol):
 
 
 def open_store(*, readonly: bool = False, on_wait: Callable[[str], None] | None = None,
-               env: dict | None = None) -> Store | None:
+               env: dict | None = None, pooled: bool = False) -> Store | None:
     """The configured store, migrated to this version's schema. ``readonly`` (listing):
     opens without creating anything and returns None when no store exists yet (an older
     schema is migrated first if the store is writable). ``on_wait`` is told, once, when
     another process holds the store and we are waiting for it. One store may be shared
-    by a service's threads. Raises ``StoreError``."""
+    by a service's threads; ``pooled`` gives them a pool of connections where the backend
+    has connections (PostgreSQL). Raises ``StoreError``."""
     env = os.environ if env is None else env
     url = env.get(DATABASE_URL, "").strip()
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore
+
+        return PostgresStore.reader(url) if readonly else PostgresStore(url, pooled=pooled)
     if url and not url.startswith("sqlite:///"):
         scheme = url.split(":", 1)[0]
         raise StoreError(f"{DATABASE_URL}: {scheme!r} stores are not supported by this version "
-                         "(use sqlite:///PATH, or leave it unset for SQLite in the state dir)")
+                         "(use postgresql://…, sqlite:///PATH, or leave it unset for SQLite in the state dir)")
     from pathlib import Path
 
     from .sqlite import SQLiteStore, default_path

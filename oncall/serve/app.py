@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..errors import StoreError
 from ..paging.store import ACKNOWLEDGED, RESOLVED, TRIGGERED, IncidentStore
 from . import intake
 from .twilio_hooks import Signatures, failed_delivery, message_twiml, parse_sms, say_twiml
@@ -107,7 +108,8 @@ async def alert(request: Request) -> Response:
         return JSONResponse({"error": f"rotation files unreadable: {str(e).splitlines()[0][:300]}"}, 503)
     if rotation not in d.rotations:
         return JSONResponse({"error": f"no rotation {rotation!r}"}, 404)
-    return _apply(cfg, source, rotation, parsed)
+    # In a worker thread: a store that waits for its database must not stall the other requests.
+    return await asyncio.to_thread(_apply, cfg, source, rotation, parsed)
 
 
 async def sms(request: Request) -> Response:
@@ -175,7 +177,7 @@ async def _signed(request: Request) -> dict | None:
 async def healthz(request: Request) -> Response:
     cfg = request.app.state.cfg
     try:
-        cfg.store.ping()
+        await asyncio.to_thread(cfg.store.ping)
     except Exception as e:  # noqa: BLE001
         return JSONResponse({"ok": False, "store": str(e)[:200]}, 503)
     return JSONResponse({"ok": True})
@@ -189,13 +191,19 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(cfg.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
+async def store_unavailable(request: Request, exc: StoreError) -> Response:
+    """A store outage is transient: 503 (Alertmanager retries it), one log line."""
+    log.warning("%s %s: store unavailable: %s", request.method, request.url.path, exc)
+    return JSONResponse({"error": f"store unavailable: {str(exc)[:300]}"}, 503)
+
+
 def build(cfg: Config) -> Starlette:
     routes = [Route(f"/v1/{kind}/{{rotation}}", alert, methods=["POST"]) for kind in ("alertmanager", "grafana",
                                                                                        "alerts")]
     routes += [Route("/v1/twilio/sms", sms, methods=["POST"]), Route("/v1/twilio/status", status, methods=["POST"]),
                Route("/v1/twilio/voice", voice, methods=["POST"]), Route("/healthz", healthz),
                Route("/metrics", metrics)]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={StoreError: store_unavailable})
     app.state.cfg = cfg
     app.add_middleware(AccessLog)
     return app

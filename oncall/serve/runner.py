@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from ..errors import UsageError
+from ..errors import StoreError, UsageError
 
 GRACE = 10  # seconds in-flight requests get after SIGTERM
 log = logging.getLogger("oncall.serve")
@@ -97,8 +97,9 @@ def serve(listen: str, public_url: str | None, load: Callable, now: Callable[[],
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)sZ %(name)s %(message)s")
     logging.Formatter.converter = time.gmtime
     logging.getLogger("twilio").setLevel(logging.WARNING)  # the SDK logs every request's headers at INFO
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)  # a warning per reconnection try; we say it once
     public = (public_url or f"http://{listen}").rstrip("/")
-    store, metrics = open_store(), Metrics()
+    store, metrics = open_store(pooled=True), Metrics()
     pager = callback_pager(public)
     stepper = Stepper(store, load, pager, now, public, metrics)
     if not token:
@@ -145,9 +146,17 @@ async def every(job: Callable[[], int], seconds: float, stop: asyncio.Event) -> 
 
 
 async def _loop(stepper, wake: asyncio.Event, stop: asyncio.Event, tick: float) -> None:
+    down: str | None = None  # why the store was unreachable at the last try
     while not stop.is_set():
         try:
             await asyncio.to_thread(stepper.run_due)
+            if down is not None:
+                log.warning("store reachable again: running due steps")
+                down = None
+        except StoreError as e:  # an outage (a database restart): one line, the steps wait in the store
+            if down != str(e):
+                log.error("store unavailable, due steps wait until it is back: %s", e)
+                down = str(e)
         except Exception:  # noqa: BLE001 - a store fault must not stop escalation for good
             log.exception("running due steps failed; retrying")
         with contextlib.suppress(asyncio.TimeoutError):

@@ -90,6 +90,30 @@ def test_an_ack_racing_a_step_wins_or_the_step_does_not_fire(pg_url):
     s.close()
 
 
+def test_acks_racing_steps_never_leave_a_timer_behind(pg_url):
+    """An instance fires each step while another acknowledges the incident: whichever
+    commits first, no timer survives an acknowledged incident, and a step that lost the
+    race reports it (False) instead of scheduling the next one."""
+    stepper, acker = open_store(pooled=True), open_store(pooled=True)
+    ids = [stepper.open("platform", f"k{i}", "alerts", "m", T0)[0] for i in range(20)]
+
+    def step(i):
+        claim = stepper.claim("stepper", T0)
+        return claim and stepper.fired(claim, "stepper", {"status": "queued", "at": T0},
+                                       (1, 0, T0 + timedelta(minutes=5)))
+
+    def ack(i):
+        return acker.acknowledge(ids[i], "alice", T0)
+
+    got = _together(40, lambda i: step(i) if i % 2 else ack(i // 2))
+    assert got[0::2] == ["triggered"] * 20  # every acknowledgement took effect
+    assert all(stepper.incident(i)["next"] is None for i in ids)
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM timers").fetchone()[0] == 0
+    stepper.close()
+    acker.close()
+
+
 def test_instances_starting_together_migrate_once(pg_url):
     stores = _together(6, lambda i: open_store(pooled=True))
     with psycopg.connect(pg_url) as conn:

@@ -57,6 +57,13 @@ def describe(url: str) -> str:
     return f"{d.get('host', 'localhost')}:{d.get('port', 5432)}/{d.get('dbname', '')}"
 
 
+def _unreachable(e: Exception) -> bool:
+    """A connection that failed or was cut (no SQLSTATE, class 08, or the server shutting
+    down: 57P01-57P03), as opposed to a statement the server refused."""
+    state = getattr(e, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
 def _first_line(e: Exception) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else type(e).__name__
@@ -113,7 +120,9 @@ class Database:
             raise StoreUnavailable(f"the database {self.where} is unreachable (no connection in "
                                    f"{CONNECT_TIMEOUT} s)") from None
         except psycopg.OperationalError as e:
-            raise StoreUnavailable(f"the database {self.where} is unreachable: {_first_line(e)}") from None
+            if _unreachable(e):
+                raise StoreUnavailable(f"the database {self.where} is unreachable: {_first_line(e)}") from None
+            raise StoreError(f"the database {self.where} refused a request: {_first_line(e)}") from None
         except psycopg.Error as e:
             raise StoreError(f"the database {self.where} refused a request: {_first_line(e)}") from None
 

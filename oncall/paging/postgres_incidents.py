@@ -4,7 +4,7 @@ A mixin of ``postgres.PostgresStore``, whose ``tx()`` and ``read()`` give a curs
 transaction. How each decision is the database's:
 
 * **One unresolved incident per (rotation, key)**: the partial unique index
-  ``incidents_open``. ``_open`` locks the unresolved incident ``FOR UPDATE`` (does it
+  ``incidents_open``. ``_open`` locks the unresolved incident (does it
   still cover the key? ``store.stale_reason``), and inserts ``ON CONFLICT DO NOTHING``;
   an insert that lost a race finds the winner, committed, on its next look.
 * **Exactly one instance runs a due step**: ``claim`` takes the earliest due timer whose
@@ -13,7 +13,9 @@ transaction. How each decision is the database's:
   A lease that ran out (its instance died mid-send) lets another instance take it over.
 * **Acknowledge/resolve racing a step**: ``_move`` locks the incident row, changes its
   state and deletes its timer in one transaction; ``fired`` re-reads the timer under its
-  row lock and writes the next one only if this claim still holds it.
+  row lock and writes the next one only if this claim still holds it. Incident rows are
+  locked ``FOR NO KEY UPDATE``, which a claim's attempt insert (its foreign key's KEY
+  SHARE) does not wait for: the two lock in one order, so they cannot deadlock.
 
 Semantics: ``store`` and ``oncall.serve``.
 """
@@ -62,7 +64,7 @@ class Incidents:
         """The incident covering (rotation, key), locked, if one does; one that no longer
         covers is resolved here, inside the caller's transaction, saying why."""
         cur.execute("SELECT * FROM incidents WHERE rotation IS NOT DISTINCT FROM %s AND dedup_key = %s AND state <> %s"
-                    " FOR UPDATE", (rotation, dedup_key, RESOLVED))
+                    " FOR NO KEY UPDATE", (rotation, dedup_key, RESOLVED))
         row = cur.fetchone()
         if row is None:
             return None
@@ -93,7 +95,9 @@ class Incidents:
 
     def _move(self, iid: int, to: str, by: str, now: datetime) -> str:
         with self.tx() as cur:
-            cur.execute("SELECT state FROM incidents WHERE id = %s FOR UPDATE", (iid,))
+            # NO KEY UPDATE, not UPDATE: a claim inserting an attempt for this incident (its
+            # foreign key takes KEY SHARE) proceeds, and we wait for its timer, never both ways.
+            cur.execute("SELECT state FROM incidents WHERE id = %s FOR NO KEY UPDATE", (iid,))
             row = cur.fetchone()
             if row is None:
                 return "missing"

@@ -136,9 +136,15 @@ def _lifespan(stepper, wake: asyncio.Event, tick: float, notices: tuple[Callable
 async def every(job: Callable[[], int], seconds: float, stop: asyncio.Event) -> None:
     """``job()`` in a worker thread, then again ``seconds`` later, until ``stop``; a
     failing run is logged and the next one comes as usual."""
+    said = None  # a store refusal (an outage, or notices not kept in this store) is said once, not per run
     while not stop.is_set():
         try:
             await asyncio.to_thread(job)
+            said = None
+        except StoreError as e:
+            if str(e) != said:
+                log.error("sending due notices failed, trying again every %.0fs: %s", seconds, e)
+                said = str(e)
         except Exception:  # noqa: BLE001 - a bad edit or a store fault must not stop the service
             log.exception("sending due notices failed; trying again in %.0fs", seconds)
         with contextlib.suppress(asyncio.TimeoutError):

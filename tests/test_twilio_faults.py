@@ -132,6 +132,19 @@ def test_a_send_that_times_out_is_recorded_unknown_and_not_resent(twilio, capsys
     assert took <= 4 + 2 * GRACE + 1
 
 
+def test_a_socket_timeout_that_wins_the_race_with_the_deadline_reads_the_same(twilio, capsys, monkeypatch):
+    """The socket's own read timeout equals the request's deadline, so under load it can fire
+    first: that is the same fact (no complete answer in time), recorded in the same words."""
+    import oncall.paging.twilio as tw
+
+    monkeypatch.setattr(tw, "_within", lambda deadline, fn: fn())  # only the socket timeout is left
+    server, run = twilio({"sms": [HANG]}, wait="2s")
+    code, out, took = run(out_of(capsys))
+    sms = [a for a in out["attempts"] if a["channel"] == "sms"]
+    assert [a["status"] for a in sms] == ["unknown", "unknown"]
+    assert all("no complete answer within 2 s" in a["detail"] for a in sms), sms
+
+
 def test_a_late_ack_after_an_unknown_send_still_counts(twilio, capsys):
     """An unknown SMS may have arrived: alice's reply ACK acknowledges the page."""
     reply = json.dumps({"messages": [{"sid": "SM" + "e" * 32, "from": ALICE, "to": "+15005550006", "body": "ack",

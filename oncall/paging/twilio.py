@@ -60,6 +60,9 @@ class Undocumented(Exception):
 class NoAnswer(Exception):
     """No complete answer within the request's deadline."""
 
+    def __init__(self, deadline: float):
+        super().__init__(f"no complete answer within {deadline:g} s")
+
 
 def _json_object(text: str) -> str | None:
     """Why ``text`` is not a JSON object, or None if it is."""
@@ -88,7 +91,7 @@ def _within(deadline: float, fn):
     worker.start()
     worker.join(deadline)
     if worker.is_alive():
-        raise NoAnswer(f"no complete answer within {deadline:g} s")
+        raise NoAnswer(deadline)
     if "error" in box:
         raise box["error"]
     return box["result"]
@@ -103,6 +106,7 @@ def http_client(base_url: str | None):
     from urllib.parse import urlsplit
 
     from requests import Session
+    from requests.exceptions import ReadTimeout
     from twilio.http.http_client import TwilioHttpClient
 
     class Client(TwilioHttpClient):
@@ -125,10 +129,16 @@ def http_client(base_url: str | None):
                 url = self.base + parts.path + ("?" + parts.query if parts.query else "")
             self.last_headers, self.last_status = {}, None
             deadline = self.deadline
+
+            def call():
+                try:
+                    return TwilioHttpClient.request(self, method, url, params=params, data=data, headers=headers,
+                                                    auth=auth, timeout=deadline, allow_redirects=allow_redirects)
+                except ReadTimeout:  # the socket's own timeout can win the race with the deadline: the same fact
+                    raise NoAnswer(deadline) from None
+
             try:
-                response = _within(deadline, lambda: TwilioHttpClient.request(
-                    self, method, url, params=params, data=data, headers=headers, auth=auth, timeout=deadline,
-                    allow_redirects=allow_redirects))
+                response = _within(deadline, call)
             except NoAnswer:
                 # The stuck exchange keeps its connection; later requests get a fresh pool.
                 self.session = Session()

@@ -17,13 +17,13 @@ the format the run asked for:
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from .grid import Grid, Out, console  # noqa: F401 -- console and Out are render's interface too
 from .sanitize import terminal_safe
 
 TIME = "time"  # Column.show: the viewer's wall time (``when``)
@@ -85,7 +85,9 @@ class Column(NamedTuple):
     table-only column (a marker, or a figure made from other columns), which CSV leaves
     out. ``drop``: on a terminal too narrow for the table, columns with the highest
     ``drop`` go first (0: never dropped). ``wrap``: free text that may wrap at spaces; other
-    cells (ids, times, phone numbers) never wrap.
+    cells (ids, times, phone numbers) never wrap. ``short``: a shorter text for the cell
+    (a person's id without the name) when the table does not fit otherwise; ``Grid.fit``
+    says in which order a table gives way.
     """
 
     key: str
@@ -95,6 +97,7 @@ class Column(NamedTuple):
     machine: bool = True
     drop: int = 0
     wrap: bool = False
+    short: Callable[[Any, dict], Any] | None = None
 
 
 class Section(NamedTuple):
@@ -159,99 +162,22 @@ def _get(row: dict, key: str) -> Any:
     return value
 
 
-PIPE_WIDTH = 10_000  # wider than any row: piped tables keep one line per row
-
-
-class Out:
-    """A Rich console for messages, and tables written by the cheapest writer that gives
-    the same bytes: Rich on a terminal (colour, wrapping), ``Grid.plain`` when piped,
-    where Rich's per-cell rendering cost 25x the JSON of the same rows."""
-
-    def __init__(self, rich_console):
-        self.rich = rich_console
-
-    def __getattr__(self, name: str):
-        return getattr(self.rich, name)
-
-    def print(self, obj: Any = "", *args, **kwargs) -> None:
-        if isinstance(obj, Grid):
-            if not self.rich.is_terminal:
-                self.rich.file.write(obj.plain())
-                return
-            obj = obj.rich()
-        self.rich.print(obj, *args, **kwargs)
-
-
-def console(stderr: bool = False) -> Out:
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    tty = stream.isatty()
-    # Piped output must not wrap at Rich's 80-column default, nor be cut: scripts grep it.
-    return Out(Console(file=stream, width=None if tty else PIPE_WIDTH,
-                       no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False, soft_wrap=not tty))
-
-
-class Grid(NamedTuple):
-    """A table's text, made terminal-safe: headers, rows of cells (str, or a rich Text
-    when a formatter wants colour), one style per row."""
-
-    title: str | None
-    headers: list[str]
-    styles: list[str | None]
-    rows: list[list[Any]]
-    row_styles: list[str | None]
-
-    def rich(self):
-        """The Rich table (a terminal: colour, and wrapping on a narrow screen)."""
-        from rich.table import Table
-        from rich.text import Text
-
-        t = Table(title=self.title, title_justify="left", header_style="bold")
-        for header, style in zip(self.headers, self.styles, strict=True):
-            # On a narrow terminal a cell wraps (at spaces, else anywhere) rather than lose text.
-            t.add_column(header, style=style, overflow="fold")
-        for cells, style in zip(self.rows, self.row_styles, strict=True):
-            # Cells are plain text, never markup: a name like "Ann [ops]" must show as written.
-            t.add_row(*(c if isinstance(c, Text) else Text(c) for c in cells), style=style)
-        return t
-
-    def plain(self) -> str:
-        """The same layout as Rich's piped output (heavy head, no colour), in linear time."""
-        from rich.cells import cell_len
-
-        rows = [[c if isinstance(c, str) else c.plain for c in cells] for cells in self.rows]
-        widths = [cell_len(h) for h in self.headers]
-        lens = [[cell_len(c) for c in cells] for cells in rows]
-        for row in lens:
-            widths = [max(w, n) for w, n in zip(widths, row, strict=True)]
-
-        def line(cells, ns, bar: str) -> str:
-            return bar + bar.join(f" {c}{' ' * (w - n)} " for c, n, w in zip(cells, ns, widths, strict=True)) + bar
-
-        def rule(left: str, fill: str, mid: str, right: str) -> str:
-            return left + mid.join(fill * (w + 2) for w in widths) + right
-
-        out = [self.title] if self.title else []
-        out += [rule("┏", "━", "┳", "┓"), line(self.headers, [cell_len(h) for h in self.headers], "┃"),
-                rule("┡", "━", "╇", "┩")]
-        out += [line(cells, ns, "│") for cells, ns in zip(rows, lens, strict=True)]
-        out.append(rule("└", "─", "┴", "┘"))
-        return "\n".join(out) + "\n"
-
-
 def table(rows: Iterable[dict], columns: Sequence[Column], title: str | None = None,
           row_style: Callable[[dict], str | None] | None = None, zone: ZoneInfo | None = None) -> Grid:
     """``rows`` shown in the ``columns`` that have a header (``TIME`` ones in ``zone``);
     every cell's text goes through ``terminal_safe`` (names, notes and messages come
     from files and alerts)."""
     shown = [c for c in columns if c.header is not None]
-    cells, styles = [], []
+    short = any(c.short for c in shown)
+    cells, styles, shorts = [], [], []
     for row in rows:
         cells.append([_safe(_cell(c, row, zone)) for c in shown])
         styles.append(row_style(row) if row_style else None)
+        if short:
+            shorts.append([_safe(c.short(_get(row, c.key), row)) if c.short else None for c in shown])
     return Grid(terminal_safe(title) if title else title, [c.header for c in shown], [c.style for c in shown],
-                cells, styles)
+                cells, styles, [c.drop for c in shown], [c.wrap for c in shown], [c.show == TIME for c in shown],
+                shorts=shorts if short else None)
 
 
 def _cell(c: Column, row: dict, zone: ZoneInfo | None) -> Any:

@@ -31,6 +31,7 @@ def _isolate(monkeypatch, tmp_path):
     monkeypatch.setenv("ONCALL_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("ONCALL_DIR", raising=False)
     monkeypatch.delenv("ONCALL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)  # a width given fits tables to it; tests give one when they mean to
     for var in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                 "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID", "ONCALL_TWILIO_BASE_URL"):
         monkeypatch.delenv(var, raising=False)

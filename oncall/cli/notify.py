@@ -18,10 +18,10 @@ app = typer.Typer()
 
 NOTICES = (
     Column("status", "Status"),
-    Column("kind", "Kind"),
+    Column("kind", "Kind", drop=1),
     Column("person", "To"),
     Column("rotation"),
-    Column("channel", "By"),
+    Column("channel", "By", drop=2),
     Column("due", "Due", TIME),
     Column("subject", "Subject", wrap=True),
     Column("body"),

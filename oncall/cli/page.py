@@ -71,10 +71,10 @@ ATTEMPTS = (
 )
 STEPS = (
     Column("step", "Step"),
-    Column("who", "Who", lambda v, r: f"{v} ({r['kind']})"),
+    Column("who", "Who", lambda v, r: f"{v} ({r['kind']})", short=lambda v, r: v),
     Column("kind"),
     Column("person", "Pages now", lambda v, r: v or "nobody on call"),
-    Column("channels", "Channels", lambda v, r: ", ".join(v) or "—"),
+    Column("channels", "Channels", lambda v, r: ", ".join(v) or "—", drop=1),
     Column("wait", "Wait", lambda v, r: format_duration(timedelta(seconds=v))),
     Column("unreachable", "Skipped because", lambda v, r: v or "", wrap=True),
 )

@@ -18,18 +18,18 @@ from .times import parse_range, parse_time
 app = typer.Typer()
 
 
-def _who_now(value, row):
+def _who_now(value, row, named: bool = True):
     from rich.text import Text
 
     if row["person"] is None:  # nobody needed outside coverage: neutral, not an alarm
         return Text("NO ONE ON CALL", style="bold red") if row["in_coverage"] else "outside coverage"
-    text = f"{row['_name']} ({row['person']})"
+    text = f"{row['_name']} ({row['person']})" if named else row["person"]
     return text if row["reachable"] else Text.assemble(text, (f" ⚠ {row['_reason']}", "yellow"))
 
 
 NOW = (
     Column("rotation", "Rotation", style="bold"),
-    Column("person", "On call", _who_now),
+    Column("person", "On call", _who_now, short=lambda v, r: _who_now(v, r, named=False)),
     Column("start", "Since", TIME, drop=2),
     Column("end", "Until", TIME),
     Column("source"),
@@ -78,7 +78,7 @@ def shift_columns(d, t) -> tuple[Column, ...]:
     return (
         Column("now", "", lambda v, r: "▶" if r["start"] <= t < r["end"] else "", machine=False),
         Column("rotation", "Rotation", style="bold"),
-        Column("person", "Person", who),
+        Column("person", "Person", who, short=lambda v, r: v or "NO ONE ON CALL"),
         Column("start", "Start", TIME),
         Column("end", "End", TIME),
         Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"]), machine=False, drop=2),

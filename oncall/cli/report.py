@@ -117,12 +117,12 @@ STEPS = tuple(timedelta(minutes=m) for m in (30, 60, 120, 180, 240, 360, 720, 14
 MAX_CELLS = 96
 
 
-def slots(a: datetime, days: float, zone: ZoneInfo) -> list[Interval]:
-    """Columns of the grid: equal steps of ``zone``'s wall clock from ``a`` (at most MAX_CELLS),
+def slots(a: datetime, days: float, zone: ZoneInfo, most: int = MAX_CELLS) -> list[Interval]:
+    """Columns of the grid: equal steps of ``zone``'s wall clock from ``a`` (at most ``most``),
     so midnight columns stay at midnight across a DST change (that day has one more or
     one fewer real hour in its columns; a column inside a skipped hour is empty)."""
     span = timedelta(days=days)
-    step = next((s for s in STEPS if span / s <= MAX_CELLS), span / MAX_CELLS)
+    step = next((s for s in STEPS if span / s <= most), span / most)
     w0 = to_wall(a, zone)
     n = int(span / step)
     edges = [a] + [resolve(w0 + i * step, zone) for i in range(1, n + 1)]
@@ -189,7 +189,11 @@ def timeline(
         raise UsageError("--days must be from 1/24 (one hour) to 366")
     a = parse_time(start, zone, now, "--from") if start is not None else resolve(
         to_wall(now, zone).replace(hour=0, minute=0, second=0, microsecond=0), zone)
-    columns = slots(a, days, zone)
+    out = render.console()
+    # On a screen of known width the grid takes what the row labels leave (issue 14: 80 columns).
+    label = max(len(x) for x in [*ids, *d.people, "gaps", "....."]) + 1
+    most = MAX_CELLS if out.fit_width is None else max(8, min(MAX_CELLS, out.fit_width - label))
+    columns = slots(a, days, zone, most)
     b = columns[-1][1]
     schedule_of = Schedules(d.rotations, a, b)
     schedules = {rid: schedule_of(rid) for rid in ids}
@@ -208,10 +212,12 @@ def timeline(
         rows += [(rid, rotation_cells(schedules[rid], coverage_intervals(d.rotations[rid], a, b), columns))
                  for rid in ids]
     legend = [(p, _name(d, p), symbol[p]) for p in people]
-    lines = _picture(rows, columns, zone, now, legend)
-    out = render.console()
-    for line in lines:
-        out.print(line, crop=False, overflow="ignore", no_wrap=True)
+    lines = _picture(rows, columns, zone, now, legend, out.fit_width)
+    for i, line in enumerate(lines):
+        if i < len(rows) + 3:  # the grid: never wrapped; the legend below wraps at spaces on a narrow screen
+            out.print(line, crop=False, overflow="ignore", no_wrap=True)
+        else:
+            out.print(line)
     if svg:
         from ..picture import svg as draw
 
@@ -231,28 +237,50 @@ def _cell(c: str | None, symbol: dict[str, str]) -> tuple[str, str]:
     return symbol[c], f"{fg} on {bg}"
 
 
-def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legend) -> list:
+DAY_FORMATS = ("%a %d %b", "%a %d", "%d %b", "%a", "%d")
+
+
+def _axis(columns: list[Interval], zone: ZoneInfo) -> tuple[str, str]:
+    """The day line and the hour line over the grid: a day's label at its midnight column
+    (and at the first column), the hours 0, 6, 12 and 18 at theirs."""
+    days, hours = [], []
+    for i, (a, b) in enumerate(columns):
+        w0, w1 = to_wall(a, zone), to_wall(b, zone)
+        midnight = w0.replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight += timedelta(days=1) if midnight < w0 else timedelta()
+        if i == 0 or midnight < w1:  # the column where a day starts (or the first)
+            days.append((i, [(midnight if midnight < w1 else w0).strftime(f) for f in DAY_FORMATS]))
+        mark = w0.replace(minute=0, second=0, microsecond=0) + timedelta(hours=(-w0.hour) % 6)
+        mark += timedelta(hours=6) if mark < w0 else timedelta()
+        if mark < w1:
+            hours.append((i, [str(mark.hour)]))
+    return _place(days, len(columns)), _place(hours, len(columns))
+
+
+def _place(labels: list[tuple[int, list[str]]], n: int) -> str:
+    """``n`` cells with each label at its column in the longest of its forms that leaves a
+    space before the next label (the last may reach the end); one with no room is left
+    out, so no label is ever cut."""
+    line = [" "] * n
+    end = n + 1
+    for i, forms in reversed(labels):
+        text = next((f for f in forms if len(f) <= end - 1 - i), None)
+        if text is not None:
+            line[i:i + len(text)] = text
+            end = i
+    return "".join(line)
+
+
+def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legend, fit: int | None = None) -> list:
     from rich.text import Text
 
     symbol = {pid: sym for pid, _, sym in legend}
     width = max([len(label) for label, _ in rows] + [5]) + 1
-    n = len(columns)
-    days = [" "] * n
-    hours = [" "] * n
-    for i, (a, _) in enumerate(columns):
-        wall = to_wall(a, zone)
-        if i == 0 or (wall.hour == 0 and wall.minute == 0):
-            for j, ch in enumerate(wall.strftime("%a %d %b")):
-                if i + j < n:
-                    days[i + j] = ch
-        if wall.minute == 0 and wall.hour % 6 == 0:
-            for j, ch in enumerate(str(wall.hour)):
-                if i + j < n:
-                    hours[i + j] = ch
+    days, hours = _axis(columns, zone)
     lines = [Text(" " * width + "".join(days), style="bold"), Text(" " * width + "".join(hours), style="dim")]
     marker = next((i for i, (a, b) in enumerate(columns) if a <= now < b), None)
     if marker is not None:
-        lines.append(Text(" " * (width + marker) + "▼ now " + render.when(now, zone), style="bold"))
+        lines.append(Text(_now_line(width + marker, render.when(now, zone), fit), style="bold"))
     for label, cells in rows:
         line = Text(label.ljust(width), style="bold")
         for i, (ch, style) in enumerate(_cell(c, symbol) for c in cells):
@@ -271,6 +299,15 @@ def _picture(rows, columns: list[Interval], zone: ZoneInfo, now: datetime, legen
     line.append(" outside coverage windows   times in " + str(zone.key))
     lines.append(line)
     return lines
+
+
+def _now_line(at: int, when: str, fit: int | None) -> str:
+    """``▼ now TIME`` with the arrow at column ``at``; pointing back from the left of it
+    when it would pass the screen's width ``fit``."""
+    if fit is None or at + 6 + len(when) <= fit:
+        return " " * at + "▼ now " + when
+    text = f"now {when} ▼"
+    return " " * (at + 1 - len(text)) + text if len(text) <= at + 1 else " " * at + "▼"
 
 
 def write_svg(path: Path, text: str) -> None:

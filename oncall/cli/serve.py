@@ -52,7 +52,7 @@ def serve(
 
 
 INCIDENTS = (
-    Column("id", "Incident"),
+    Column("id", "#"),
     Column("state", "State"),
     Column("rotation", "Rotation"),
     Column("dedup_key"),

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import StoreError
-from ..paging.sqlite import SQLiteStore, _parse, _t
+from ..paging.sqlite import SQLiteStore
+from ..paging.sqlite_incidents import _parse, _t
 from .plan import Notice
 from .store import FAILED, MAX_TRIES, PENDING, SENDING, SKIPPED
 

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from ..errors import StoreError, StoreSchemaMismatch, StoreUnavailable
-from .postgres_incidents import Incidents, utc
+from .postgres_incidents import Incidents
 from .schema import MIGRATIONS, VERSION
 from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, TRIGGERED, process_owner
 
@@ -220,37 +220,13 @@ class PostgresStore(Incidents):
                           " state, opened, deadline, dedup_until, owner, lease_until)"
                           " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", row, count=False)
 
-    def heartbeat(self, page_id: int, now: datetime, hold: timedelta = timedelta()) -> tuple[str, str | None]:
-        with self.tx() as cur:
-            cur.execute("UPDATE incidents SET lease_until = %s WHERE id = %s AND finished IS NULL",
-                        (now + hold + LEASE, page_id))
-            cur.execute("SELECT state, acknowledged_by, resolved_by FROM incidents WHERE id = %s", (page_id,))
-            row = cur.fetchone()
-        if row is None:
-            return RESOLVED, None
-        return row["state"], row["resolved_by"] if row["state"] == RESOLVED else row["acknowledged_by"]
-
-    def finish_page(self, page_id: int, outcome: str, at: datetime, acknowledged_by: str | None = None) -> None:
-        with self.tx() as cur:
-            cur.execute("UPDATE incidents SET outcome = %s, finished = %s, acknowledged_by = coalesce(%s,"
-                        " acknowledged_by), lease_until = NULL WHERE id = %s", (outcome, at, acknowledged_by, page_id))
-            if outcome == ACKNOWLEDGED:
-                cur.execute("UPDATE incidents SET state = %s, acknowledged = coalesce(acknowledged, %s) WHERE id = %s"
-                            " AND state = %s", (ACKNOWLEDGED, at, page_id, TRIGGERED))
-
     def pages(self, since: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> list[dict]:
         with self.read() as cur:
             cur.execute("SELECT p.*, (SELECT count(*) FROM attempts a WHERE a.incident_id = p.id) AS n FROM"
                         " (SELECT * FROM incidents WHERE source = ANY(%(sources)s) AND (%(since)s::timestamptz IS NULL"
                         " OR opened >= %(since)s) ORDER BY opened DESC, id DESC LIMIT %(limit)s) p"
                         " ORDER BY p.opened, p.id", {"sources": list(PAGE_SOURCES), "since": since, "limit": limit})
-            return [_page(r) | {"attempts": r["n"]} for r in cur.fetchall()]
-
-    def page(self, page_id: int) -> dict | None:
-        with self.read() as cur:
-            cur.execute("SELECT * FROM incidents WHERE id = %s", (page_id,))
-            row = cur.fetchone()
-        return None if row is None else _page(row) | {"attempts": self.attempts(page_id)}
+            return [self._page(r) | {"attempts": r["n"]} for r in cur.fetchall()]
 
     # attempts
 
@@ -268,35 +244,4 @@ class PostgresStore(Incidents):
                         (page_id, round, step, person, phone, channel, status, detail, now, None if allowed else now))
             return cur.fetchone()["id"], allowed
 
-    def add_attempt(self, page_id: int, round: int, step: int, person: str | None, channel: str | None,
-                    status: str, at: datetime, error_code: int | None = None, detail: str = "") -> int:
-        with self.tx() as cur:
-            cur.execute("INSERT INTO attempts (incident_id, round, step, person, channel, status, error_code, detail,"
-                        " started, ended) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
-                        (page_id, round, step, person, channel, status, error_code, detail, at, at))
-            return cur.fetchone()["id"]
-
-    def update_attempt(self, attempt_id: int, status: str, at: datetime | None = None, *, sid: str | None = None,
-                       error_code: int | None = None, detail: str | None = None) -> None:
-        with self.tx() as cur:
-            cur.execute("UPDATE attempts SET status = %s, ended = coalesce(%s, ended), sid = coalesce(%s, sid),"
-                        " error_code = coalesce(%s, error_code), detail = coalesce(%s, detail) WHERE id = %s",
-                        (status, at, sid, error_code, detail, attempt_id))
-
-    def attempts(self, page_id: int) -> list[dict]:
-        with self.read() as cur:
-            cur.execute("SELECT * FROM attempts WHERE incident_id = %s ORDER BY id", (page_id,))
-            return [_attempt(r) for r in cur.fetchall()]
-
-
-def _page(r: dict) -> dict:
-    return {"id": r["id"], "rotation": r["rotation"], "message": r["message"], "dedup_key": r["dedup_key"],
-            "started": utc(r["opened"]), "finished": utc(r["finished"]), "outcome": r["outcome"] or "open",
-            "acknowledged_by": r["acknowledged_by"]}
-
-
-def _attempt(r: dict) -> dict:
-    return {"round": r["round"], "step": r["step"], "person": r["person"], "channel": r["channel"], "sid": r["sid"],
-            "status": r["status"], "error_code": r["error_code"], "detail": r["detail"],
-            "started": utc(r["started"]), "ended": utc(r["ended"])}
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..dirs import private_dir, private_file, state_dir
 from ..errors import StoreBusy, StoreError, StoreSchemaMismatch
 from .schema import MIGRATIONS, VERSION
-from .sqlite_incidents import Incidents, _parse, _t
+from .sqlite_incidents import Incidents, _t
 from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, TRIGGERED, process_owner
 
 PATIENCE = 20.0  # seconds a writer waits for a lock before giving up
@@ -263,24 +263,6 @@ class SQLiteStore(Incidents):
                               _t(deadline), _t(now + window), self.owner, _t(now + LEASE)))
             return int(cur.lastrowid), False
 
-    def heartbeat(self, page_id: int, now: datetime, hold: timedelta = timedelta()) -> tuple[str, str | None]:
-        with self.transaction() as db:
-            db.execute("UPDATE incidents SET lease_until = ? WHERE id = ? AND finished IS NULL",
-                       (_t(now + hold + LEASE), page_id))
-            row = db.execute("SELECT state, acknowledged_by, resolved_by FROM incidents WHERE id = ?",
-                             (page_id,)).fetchone()
-        if row is None:
-            return RESOLVED, None
-        return row["state"], row["resolved_by"] if row["state"] == RESOLVED else row["acknowledged_by"]
-
-    def finish_page(self, page_id: int, outcome: str, at: datetime, acknowledged_by: str | None = None) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE incidents SET outcome = ?, finished = ?, acknowledged_by = coalesce(?, acknowledged_by),"
-                       " lease_until = NULL WHERE id = ?", (outcome, _t(at), acknowledged_by, page_id))
-            if outcome == ACKNOWLEDGED:
-                db.execute("UPDATE incidents SET state = ?, acknowledged = coalesce(acknowledged, ?) WHERE id = ?"
-                           " AND state = ?", (ACKNOWLEDGED, _t(at), page_id, TRIGGERED))
-
     def pages(self, since: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> list[dict]:
         # The newest ``limit`` by the opened index, then their attempt counts
         # in one grouped query over the attempts index: cost follows ``limit``, not the log.
@@ -290,14 +272,7 @@ class SQLiteStore(Incidents):
                 " (SELECT * FROM incidents WHERE source IN (?, ?) AND opened >= ? ORDER BY opened DESC, id DESC"
                 " LIMIT ?) p LEFT JOIN attempts a ON a.incident_id = p.id GROUP BY p.id ORDER BY p.opened, p.id",
                 (*PAGE_SOURCES, _t(since) if since else "", -1 if limit is None else limit)).fetchall()
-        return [_page(r) | {"attempts": r["n"]} for r in rows]
-
-    def page(self, page_id: int) -> dict | None:
-        with self.read() as db:
-            row = db.execute("SELECT * FROM incidents WHERE id = ?", (page_id,)).fetchone()
-        if row is None:
-            return None
-        return _page(row) | {"attempts": self.attempts(page_id)}
+        return [self._page(r) | {"attempts": r["n"]} for r in rows]
 
     # attempts
 
@@ -314,34 +289,4 @@ class SQLiteStore(Incidents):
                               None if allowed else _t(now)))
             return int(cur.lastrowid), allowed
 
-    def add_attempt(self, page_id: int, round: int, step: int, person: str | None, channel: str | None,
-                    status: str, at: datetime, error_code: int | None = None, detail: str = "") -> int:
-        with self.transaction() as db:
-            cur = db.execute("INSERT INTO attempts (incident_id, round, step, person, channel, status, error_code,"
-                             " detail, started, ended) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                             (page_id, round, step, person, channel, status, error_code, detail, _t(at), _t(at)))
-            return int(cur.lastrowid)
 
-    def update_attempt(self, attempt_id: int, status: str, at: datetime | None = None, *, sid: str | None = None,
-                       error_code: int | None = None, detail: str | None = None) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE attempts SET status = ?, ended = coalesce(?, ended), sid = coalesce(?, sid),"
-                       " error_code = coalesce(?, error_code), detail = coalesce(?, detail) WHERE id = ?",
-                       (status, _t(at) if at else None, sid, error_code, detail, attempt_id))
-
-    def attempts(self, page_id: int) -> list[dict]:
-        with self.read() as db:
-            rows = db.execute("SELECT * FROM attempts WHERE incident_id = ? ORDER BY id", (page_id,)).fetchall()
-        return [_attempt(r) for r in rows]
-
-
-def _page(r: sqlite3.Row) -> dict:
-    return {"id": r["id"], "rotation": r["rotation"], "message": r["message"], "dedup_key": r["dedup_key"],
-            "started": _parse(r["opened"]), "finished": _parse(r["finished"]), "outcome": r["outcome"] or "open",
-            "acknowledged_by": r["acknowledged_by"]}
-
-
-def _attempt(r: sqlite3.Row) -> dict:
-    return {"round": r["round"], "step": r["step"], "person": r["person"], "channel": r["channel"], "sid": r["sid"],
-            "status": r["status"], "error_code": r["error_code"], "detail": r["detail"],
-            "started": _parse(r["started"]), "ended": _parse(r["ended"])}

@@ -65,6 +65,8 @@ CASES = {
     "notifications": ["notifications", "--json"],
     "import-missing-file": ["import", "pagerduty", "nosuch.json", "-o", "nowhere"],
     "version": ["--version"],
+    "init-into-an-existing-folder": ["init", D],
+    "serve-refuses-a-public-listen-without-a-token": ["serve", "--dir", D, "--listen", "0.0.0.0:9"],
     # (No --help case: Click's CliRunner forces help text to 80 columns, a process wraps at 78.)
     "unknown-command": ["nosuch"],
     "bad-option": ["now", "--nosuch"],

@@ -460,14 +460,6 @@ def test_a_mistyped_output_folder_is_an_error_not_a_new_tree(cli, tmp_path):
 
 # --- a shift keeps its UID however long it is -------------------------------------------------
 
-ANN_BEN = """
-[people.ann]
-name = "Ann Lee"
-phone = "+14155550111"
-[people.ben]
-name = "Ben Cho"
-phone = "+14155550112"
-"""
 
 
 def _uids(cli, folder, start: str, end: str) -> list[str]:
@@ -486,7 +478,7 @@ def _uids(cli, folder, start: str, end: str) -> list[str]:
 def test_a_shift_longer_than_the_look_back_keeps_its_uid_when_the_window_slides(cli, tmp_path, rotation):
     # The true start was looked for only 62 days before the window: beyond that, the UID and
     # DTSTAMP moved with the window, so calendars that import the feed duplicated the event.
-    folder = write_folder(tmp_path / "r", {"people.toml": ANN_BEN, "mgr.toml": rotation})
+    folder = write_folder(tmp_path / "r", {"people.toml": PEOPLE, "mgr.toml": rotation})
     first = _uids(cli, folder, "2026-06-20T00:00Z", "2026-07-03T00:00Z")
     later = _uids(cli, folder, "2026-06-21T00:00Z", "2026-07-03T00:00Z")
     assert first == later == ["mgr-20260406T130000Z@oncall", "20260406T130000Z"]

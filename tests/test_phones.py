@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from conftest import BUNDLED, ROOT, write_folder
+from test_export import PEOPLE as ANN_BEN
 
 from oncall import phones
 from oncall.load import load_directory
@@ -139,14 +140,6 @@ def test_numbers_gone_from_people_toml_leave_the_phone_cache(tmp_path):
 
 # --- a cache of the wrong shape is as good as none ------------------------------------------
 
-ANN_BEN = """
-[people.ann]
-name = "Ann Lee"
-phone = "+14155550111"
-[people.ben]
-name = "Ben Cho"
-phone = "+14155550112"
-"""
 
 
 @pytest.mark.parametrize("numbers", [[], "text", 3, None])

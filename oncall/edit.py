@@ -119,42 +119,100 @@ def first_handoff(layer: Layer, t: datetime) -> int:
     return k if handoff(layer, k) >= t else k + 1
 
 
-def change_members(f: Edit, rot: Rotation, index: int, person: str, add: bool, effective: datetime) -> datetime:
+def versions(rot: Rotation) -> list[list[int]]:
+    """The rotation's layers grouped into versions of one layer, each group in time order:
+    a layer's next version starts at the instant its ``until`` ends it, with the same
+    ``every``, ``only`` and clock (what ``change_members`` and ``layer add --after``
+    write). A layer with no such neighbour is a group of its own."""
+    layers = rot.layers
+    after: dict[int, int] = {}
+    for i, a in enumerate(layers):
+        for j, b in enumerate(layers):
+            if (j != i and j not in after.values() and a.until is not None and handoff(b, 0) == a.until
+                    and (a.every, a.only, a.timezone) == (b.every, b.only, b.timezone)):
+                after[i] = j
+                break
+    groups = []
+    for i in range(len(layers)):
+        if i in after.values():
+            continue
+        group = [i]
+        while group[-1] in after and len(group) <= len(layers):
+            group.append(after[group[-1]])
+        groups.append(group)
+    return groups
+
+
+def in_force(rot: Rotation, group: list[int], t: datetime) -> int | None:
+    """The version of ``group`` a change from ``t`` belongs to: the first whose first
+    handoff at or after ``t`` comes before its ``until``; None if every version has ended."""
+    for i in group:
+        layer = rot.layers[i]
+        if layer.until is None or handoff(layer, first_handoff(layer, t)) < layer.until:
+            return i
+    return None
+
+
+def change_members(f: Edit, rot: Rotation, index: int, person: str, add: bool, effective: datetime,
+                   later: list[int] = ()) -> datetime:
     """Add ``person`` to (or remove them from) layer ``index`` from the first handoff at or
-    after ``effective``; returns that handoff.
+    after ``effective``, and to (from) its ``later`` versions; returns that handoff.
 
     The layer gets ``until`` = that handoff, and a new version of it starts there, right
     after it in the file (so it keeps the old one's precedence), with the members turned so
     that whoever was due at that handoff goes first; an added person joins the end of the
     queue, a removed one leaves it. Every shift before the handoff stays exactly as it was.
-    A layer that has not started yet is changed in place.
+    A layer that has not started yet is changed in place. Each later version is written
+    again as the queue runs on into it (``_run_on``).
     """
     layer = rot.layers[index]
     blocks = table_blocks(f, len(rot.layers), "layer")
     k = first_handoff(layer, effective)
     members = list(layer.members)
-    if k == 0:
-        f.set(blocks[index], {"members": members + [person] if add else [m for m in members if m != person]})
-        return handoff(layer, 0)
     at = handoff(layer, k)
-    if layer.until is not None and at >= layer.until:
+    if k and layer.until is not None and at >= layer.until:
         raise UsageError(f"layer {layer.name!r} ends before its first handoff after --effective; "
                          "change its next version instead")
     r = k % len(members)
-    turned = members[r:] + members[:r]
+    turned = members[r:] + members[:r] if k else members
     new = turned + [person] if add else [m for m in turned if m != person]
+    wall = layer.start + k * layer.every
+    # Later versions first: inserting the new version below moves the blocks after it.
+    _run_on(f, rot, blocks, replace(layer, members=tuple(new), start=wall), layer, later, person, add)
+    if k == 0:
+        f.set(blocks[index], {"members": new})
+        return at
     # Unnamed layers are named by position; inserting one would rename those after it.
     for j in range(index, len(blocks)):
         if "name" not in f.data(blocks[j]):
             f.set(blocks[j], {"name": rot.layers[j].name})
     old = f.data(blocks[index])
-    wall = layer.start + k * layer.every
     items = {"name": next_name(layer.name, {x.name for x in rot.layers}), "members": new, "start": wall,
              "every": old["every"], "only": old.get("only"), "until": old.get("until"),
              "timezone": old.get("timezone")}
     f.set(blocks[index], {"until": wall})
     f.insert_after(blocks[index], render_table(("layer",), True, items))
     return at
+
+
+def _run_on(f: Edit, rot: Rotation, blocks: list[int], prev: Layer, old_prev: Layer, later: list[int],
+            person: str, add: bool) -> None:
+    """Write the ``later`` versions again after a change to the one before them (``prev``,
+    once ``old_prev``): each starts with whoever ``prev``'s queue has due at its start,
+    keeps the joins and leaves it made to its predecessor, and takes the change too."""
+    for j in later:
+        w = rot.layers[j]
+        joined = [m for m in w.members if m not in old_prev.members]
+        left = set(old_prev.members) - set(w.members)
+        r = first_handoff(prev, handoff(w, 0)) % len(prev.members)
+        queue = [m for m in prev.members[r:] + prev.members[:r] if m not in left]
+        queue += [m for m in joined if m not in queue]
+        queue = ([*queue, person] if person not in queue else queue) if add else [m for m in queue if m != person]
+        if not queue:
+            raise UsageError(f"{person} is the only member of layer {w.name!r}; end it by hand")
+        if queue != list(w.members):
+            f.set(blocks[j], {"members": queue})
+        old_prev, prev = w, replace(w, members=tuple(queue))
 
 
 def new_rotation_text(name: str, zone: str, members: list[str], start: datetime, every: str,

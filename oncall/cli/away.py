@@ -27,6 +27,15 @@ def _person_zone(d: Directory, pid: str) -> ZoneInfo:
     return ZoneInfo(d.people[pid].timezone or "UTC")
 
 
+def _read_in_person_zone(e: EditRun, pid: str) -> ZoneInfo:
+    """Time off is the person's: typed times are read in their zone, as people.toml reads
+    their dates (UTC for someone without one, as there)."""
+    zone = _person_zone(e.directory, pid)
+    e.read_in(zone, f"{pid}'s zone in people.toml" if e.directory.people[pid].timezone
+              else f"{pid} has no timezone in people.toml, where their dates are UTC")
+    return zone
+
+
 def _away_entries(d: Directory, pid: str) -> list[dict]:
     """A person's time off in file order (``away list`` numbers them so)."""
     from ..edit import file_instant
@@ -44,9 +53,8 @@ def away_add(e: EditRun, person: PersonReq, start: FromReq, to: ToReq, note: Not
     from ..edit import add_away
 
     e.person(person)
-    # A bare date means midnight where the person lives, as it does in people.toml.
-    pz = _person_zone(e.directory, person)
-    a, b = e.range(start, to, date_zone=pz)
+    pz = _read_in_person_zone(e, person)
+    a, b = e.range(start, to)
     f = e.file(PEOPLE_FILE)
     add_away(f, person, pz, a, b, note)
     e.commit(f, focus=(a, b))
@@ -72,6 +80,7 @@ def away_remove(e: EditRun, person: PersonReq, number: IdArg = None, at: AtOpt =
     from ..edit import table_blocks
 
     e.person(person)
+    _read_in_person_zone(e, person)
     entries = _away_entries(e.directory, person)
     i = e.choose([(x["start"], x["end"]) for x in entries], number, at, "time off")
     f = e.file(PEOPLE_FILE)

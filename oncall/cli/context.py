@@ -134,6 +134,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (
                                                       "the same as --format json.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="table (default), json or csv (RFC 4180: a header "
                                                                 "of JSON keys, times as in JSON).", show_default=False)]
+EditTzOpt = Annotated[str | None, typer.Option("--tz", help="Zone for the times you type and the times shown "
+                                                            "(IANA name; default: the rotation's, for time off the "
+                                                            "person's).")]
 RotArg = Annotated[list[str] | None, typer.Argument(help="Rotation ids (default: all).", show_default=False)]
 FromOpt = Annotated[str | None, typer.Option("--from", help="Start: ISO time or relative (-1d). Default: now.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive): ISO time or relative (+2w).")]
@@ -196,16 +199,17 @@ def _hint(name: str, choices) -> str:
     return did_you_mean(name, choices)
 
 
-def options(dir: bool = True, tz: bool = True, output: bool = True):
+def options(dir: bool = True, tz: bool = True, output: bool = True, edit: bool = False):
     """Give a command the options shared by commands, declared here once: ``--dir`` and
-    ``--tz`` (when asked for) and ``--json``/``--format`` (``output``). The command takes
+    ``--tz`` (when asked for; ``edit``: its help says edits read times in the rotation's
+    zone) and ``--json``/``--format`` (``output``). The command takes
     ``c``, the run's Context completed with them (``use``), instead of those options; it
     may still take ``ctx``."""
     import functools
     import inspect
 
-    shared = [("dir", DirOpt, DEFAULT_DIR, dir), ("tz", TzOpt, None, tz), ("json", JsonOpt, False, output),
-              ("format", FormatOpt, None, output)]
+    shared = [("dir", DirOpt, DEFAULT_DIR, dir), ("tz", EditTzOpt if edit else TzOpt, None, tz),
+              ("json", JsonOpt, False, output), ("format", FormatOpt, None, output)]
 
     def wrap(fn):
         sig = inspect.signature(fn, eval_str=True)

@@ -35,8 +35,8 @@ MAX_ROWS = 40
 
 RotReq = Annotated[str, typer.Argument(help="Rotation id.", show_default=False)]
 PersonReq = Annotated[str, typer.Argument(help="Person id.", show_default=False)]
-FromReq = Annotated[str, typer.Option("--from", help="Start: ISO time (in --tz or the local zone) or relative.",
-                                      show_default=False)]
+FromReq = Annotated[str, typer.Option("--from", help="Start: ISO time (wall time in --tz, else the rotation's "
+                                      "zone; an offset or Z is exact) or relative.", show_default=False)]
 ToReq = Annotated[str, typer.Option("--to", help="End (exclusive): ISO time or relative.", show_default=False)]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="Why; kept in the file.")]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show the schedule changes and the file diff; write nothing.")]
@@ -51,25 +51,38 @@ EffOpt = Annotated[str | None, typer.Option("--effective", help="From the first 
 
 class EditRun:
     """What every edit command is given besides its own arguments: the run's context and
-    the folder loaded under its lock, the viewer's zone, "now", and the write options."""
+    the folder loaded under its lock, the zone typed times are read and times shown in
+    (``zone``: ``--tz``, else the edit's own, see ``read_in``), "now", and the write options."""
 
     def __init__(self, c: Context, dry_run: bool, allow_gaps: bool, fresh: bool = False):
         self.context, self.dry_run, self.allow_gaps = c, dry_run, allow_gaps
         self.zone, self.directory, self.now = c.zone, c.load(fresh=fresh), c.now()
 
-    def rotation(self, rid: str) -> Rotation:
-        """The rotation ``rid`` (NotFound, with a hint, for an unknown id)."""
+    def rotation(self, rid: str, zone: bool = True) -> Rotation:
+        """The rotation ``rid`` (NotFound, with a hint, for an unknown id); with ``zone``,
+        typed times are read in its zone from here on (``read_in``)."""
         pick_rotations(self.directory, [rid])
-        return self.directory.rotations[rid]
+        rot = self.directory.rotations[rid]
+        if zone:
+            self.read_in(rot.tz, f"the {rid} rotation's zone, as in its file")
+        return rot
+
+    def read_in(self, zone: ZoneInfo, whose: str) -> None:
+        """Wall times typed from here on are read, and times shown, in ``--tz`` if given,
+        else in ``zone`` (``whose`` says why that one), as the files read theirs; one line
+        on stderr says which zone it is."""
+        if self.context.tz is None:
+            self.zone = zone
+        why = "given with --tz" if self.context.tz else f"{whose}; --tz to change"
+        print(f"oncall: times are read and shown in {self.zone.key} ({why})", file=sys.stderr)
 
     def person(self, pid: str) -> None:
         """NotFound, with a hint, unless ``pid`` is a person of the folder."""
         check_person(self.directory, pid)
 
-    def range(self, start: str, to: str, date_zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
-        """``--from``/``--to`` in the viewer's zone; with ``date_zone``, a bare date is
-        midnight in that zone."""
-        return parse_range(start, to, None, self.zone, self.now, 0, date_zone=date_zone)
+    def range(self, start: str, to: str) -> tuple[datetime, datetime]:
+        """``--from``/``--to``, wall times (and bare dates, midnight) in ``zone``."""
+        return parse_range(start, to, None, self.zone, self.now, 0)
 
     def time(self, text: str, option: str, zone: ZoneInfo | None = None) -> datetime:
         return parse_time(text, zone or self.zone, self.now, option)
@@ -144,7 +157,7 @@ def edit_command(register: Callable, gaps: bool = True, fresh: bool = False) -> 
             setattr(run, name, getattr(command, name))
         run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [inspect.Parameter("c", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context), *own])
-        with_options = options(output=False)(run)
+        with_options = options(output=False, edit=True)(run)
         sig = inspect.signature(with_options)
         with_options.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *flags])
         with_options.__annotations__ = {p.name: p.annotation for p in with_options.__signature__.parameters.values()}
@@ -178,19 +191,17 @@ def _guard(d: Directory, after: Directory, start: datetime, end: datetime, since
     """Refuse (or, with ``allow_gaps``, warn about) gaps and unreachable time the edit adds."""
     from ..coverage import check
     from ..edit import new_problems
+    from .edit_words import problem_lines
 
     found = new_problems(check(d, sorted(d.rotations), start, end),
                          check(after, sorted(after.rotations), start, end), since)
     if not found:
         return
-    lines = [f"  {p.rotation}: " + (f"{p.person or 'nobody'} unreachable ({p.reason})"
-                                    if p.kind == "unreachable" else "GAP, nobody on call")
-             + f" {render.when(p.start, zone)} → {render.when(p.end, zone)}" for p in found]
+    lines = "\n".join("  " + line for line in problem_lines(found, after, zone))
     if not allow_gaps:
-        raise Refused("refused, nothing was written: this edit leaves nobody reachable in\n" + "\n".join(lines)
+        raise Refused("refused, nothing was written: with this edit\n" + lines
                       + "\n(cover those stretches first, or pass --allow-gaps)")
-    print("oncall: warning: written with --allow-gaps although it leaves nobody reachable in\n"
-          + "\n".join(lines), file=sys.stderr)
+    print("oncall: warning: written with --allow-gaps although with this edit\n" + lines, file=sys.stderr)
 
 
 def _print_moves(changes, start: datetime, end: datetime, zone: ZoneInfo) -> None:

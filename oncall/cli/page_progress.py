@@ -18,9 +18,13 @@ def nobody_why(steps: list[dict], at, zone) -> str | None:
     """Why no step of a plan (``escalation.plan``) could page anyone at ``at``, or None."""
     if not all(s["unreachable"] for s in steps):
         return None
-    return f"nobody could be paged at {render.when(at, zone)}: " + "; ".join(
-        f"step {s['step']} ({s['who']}): " + SKIPPED.get(s["unreachable"], s["unreachable"] + " {}").format(
-            s["person"]) for s in steps)
+    return f"nobody could be paged at {render.when(at, zone)}: " + steps_why(steps)
+
+
+def steps_why(steps: list[dict]) -> str:
+    """Why each step of a plan would page nobody: ``step 1 (platform): bob is away; ...``."""
+    return "; ".join(f"step {s['step']} ({s['who']}): " + SKIPPED.get(s["unreachable"], s["unreachable"] + " {}")
+                     .format(s["person"]) for s in steps)
 
 
 class Progress:

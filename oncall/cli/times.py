@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,20 +54,18 @@ def parse_duration_option(text: str, option: str, most: timedelta | None = None)
 
 def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneInfo, now: datetime,
                 default_days: float, *, default: tuple[datetime, datetime] | None = None,
-                date_zone: ZoneInfo | None = None, whole_seconds: bool = False) -> tuple[datetime, datetime]:
+                whole_seconds: bool = False) -> tuple[datetime, datetime]:
     """``--from``/``--to``/``--days`` -> ``[start, end)``, the one parser of a typed range.
 
     Without ``--from`` the range starts at ``default[0]`` (else ``now``); without ``--to``
     it lasts ``--days`` (else ``default_days``), or ends at ``default[1]`` when ``--from``
-    is missing too. ``--to`` and ``--days`` exclude each other. With ``date_zone``, a bare
-    date is midnight in that zone; with ``whole_seconds``, both ends drop their fraction
+    is missing too. ``--to`` and ``--days`` exclude each other. With ``whole_seconds``, both ends drop their fraction
     (before they are compared, so a sub-second range is refused, not made empty)."""
     if to is not None and days is not None:
         raise UsageError("give --to or --days, not both")
 
     def read(text: str, option: str) -> datetime:
-        bare_date = date_zone is not None and re.fullmatch(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", text)
-        return parse_time(text, date_zone if bare_date else tz, now, option)
+        return parse_time(text, tz, now, option)
 
     a = read(start, "--from") if start is not None else default[0] if default else now
     if to is not None:

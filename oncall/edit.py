@@ -61,8 +61,11 @@ def overrides_block(f: Edit) -> int:
     return len(f.blocks) - 1
 
 
-def add_override(f: Edit, rot: Rotation, who: str, start: datetime, end: datetime, note: str | None) -> None:
-    items = {"who": who, "start": toml_time(start, rot.tz), "end": toml_time(end, rot.tz), "note": note or None}
+def add_override(f: Edit, rot: Rotation, who: str, start: datetime, end: datetime, note: str | None,
+                 swap: str | None = None) -> None:
+    """A new ``[[override]]`` after the others; ``swap`` links the halves of one swap."""
+    items = {"who": who, "start": toml_time(start, rot.tz), "end": toml_time(end, rot.tz), "note": note or None,
+             "swap": swap}
     f.insert_after(overrides_block(f), render_table(("override",), True, items))
 
 
@@ -72,12 +75,6 @@ def table_blocks(f: Edit, count: int, *path: str) -> list[int]:
         name = "[[" + ".".join(path) + "]]"
         raise Refused(f"{f.path.name}: not every {name} is written as its own table; edit it by hand")
     return found
-
-
-def swap_overrides(segments: list[Segment], a: str, b: str) -> list[tuple[str, datetime, datetime]]:
-    """Overrides that give ``a``'s time in ``segments`` to ``b`` and ``b``'s to ``a``:
-    ``(who, start, end)``, one per unbroken stretch, in time order."""
-    return join_runs((b if s.person == a else a, s.start, s.end) for s in segments if s.person in (a, b))
 
 
 def add_person(f: Edit, pid: str, items: dict[str, Any]) -> None:

@@ -37,7 +37,7 @@ QUIET = re.compile(r"^\s*([01][0-9]|2[0-3]):([0-5][0-9])\s*-\s*([01][0-9]|2[0-3]
 AWAY_KEYS = {"start", "end", "note"}
 ROTATION_KEYS = {"name", "timezone", "coverage", "layer", "override", "escalation", "description"}
 LAYER_KEYS = {"name", "members", "start", "every", "only", "until", "timezone", "from"}
-OVERRIDE_KEYS = {"who", "start", "end", "note"}
+OVERRIDE_KEYS = {"who", "start", "end", "note", "swap"}
 STEP_KEYS = {"who", "wait"}
 
 
@@ -303,6 +303,7 @@ def _overrides(f: File, data: dict, tz: ZoneInfo | None, people: dict[str, Perso
         end = f.instant(t, path, "end", tz)
         if start and end and end <= start:
             f.problem(path + ("end",), _backwards(t, "start", "end"))
+        f.text(t, path, "swap")  # the halves of one swap share it (``oncall swap`` writes it)
         if who and start and end:
             overrides.append(Override(who, start, end, f.text(t, path, "note") or ""))
     return overrides

@@ -37,6 +37,7 @@ def schemas() -> dict[str, dict]:
         }, "A layer: later layers win over earlier ones.")},
         "override": {"type": "array", "items": obj(["who", "start", "end"], {
             "who": person, "start": time_, "end": time_, "note": {"type": "string"},
+            "swap": {"type": "string", "description": "Shared by the overrides of one swap: removed together."},
         }, "Someone covers [start, end); a later override wins over an earlier one.")},
         "escalation": {"type": "array", "items": obj(["who"], {
             "who": {"type": "string", "description": "A rotation id or a person id."}, "wait": duration,

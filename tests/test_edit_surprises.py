@@ -247,3 +247,82 @@ def test_refusal_when_no_escalation_step_reaches_anyone(cli, use_clock, tmp_path
     assert "oncall: warning: written with --allow-gaps although with this edit\n  from Wed 2026-03-11" in r.err
     assert json.loads(cli("away", "list", "lee", "--dir", str(folder), "--json").out)[0]["start"] == \
         "2026-03-11T00:00:00+00:00"
+
+
+# ---------------------------------------------------------------- swaps
+
+
+def _two_teams(tmp_path: Path) -> Path:
+    """web: kim and lee take weeks, ann covers weekdays 09-17 (her layer wins then);
+    db: lee and kim take weeks, the other way round."""
+    return write_folder(tmp_path / "teams", {
+        "people.toml": '[people.ann]\nname = "Ann"\nphone = "+14155550111"\n\n'
+                       '[people.kim]\nname = "Kim"\nphone = "+14155550112"\n\n'
+                       '[people.lee]\nname = "Lee"\nphone = "+14155550113"\n',
+        "web.toml": 'timezone = "Europe/Berlin"\n\n[[layer]]\nname = "primary"\nmembers = ["kim", "lee"]\n'
+                    'start = 2026-01-05T09:00:00\nevery = "1w"\n\n[[layer]]\nname = "days"\nmembers = ["ann"]\n'
+                    'start = 2026-01-05T09:00:00\nevery = "1w"\nonly = ["mon-fri 09:00-17:00"]\n',
+        "db.toml": 'timezone = "Europe/Berlin"\n\n[[layer]]\nname = "main"\nmembers = ["lee", "kim"]\n'
+                   'start = 2026-01-05T09:00:00\nevery = "1w"\n'})
+
+
+def test_swap_warns_when_the_taker_is_already_on_call_in_another_rotation(cli, use_clock, tmp_path):
+    use_clock(MARCH)
+    folder = _two_teams(tmp_path)
+    # Lee's db week goes to kim, who is on call in web that week outside ann's hours.
+    r = cli("swap", "db", "lee", "kim", "--from", "2026-03-02 09:00", "--to", "2026-03-09 09:00", "--dir", str(folder))
+    assert r.code == 0, r.err
+    assert ("oncall: warning: this swap double-books kim: from Mon 2026-03-02 17:00 to Tue 2026-03-03 09:00 "
+            "Europe/Berlin kim is already on call in web\n") in r.err
+    assert "oncall: warning: … and 2 more stretches where kim is already on call in web\n" in r.err
+    assert r.err.count("double-books") == 3
+
+
+def test_swap_warns_when_the_taker_is_already_on_call_there_through_another_layer(cli, use_clock, tmp_path):
+    use_clock(MARCH)
+    folder = _two_teams(tmp_path)
+    r = cli("swap", "web", "ann", "kim", "--from", "2026-03-02 09:00", "--to", "2026-03-03 09:00", "--dir",
+            str(folder))
+    assert r.code == 0, r.err
+    assert ("oncall: warning: this swap double-books kim: from Mon 2026-03-02 09:00 to 17:00 Europe/Berlin kim is "
+            "already on call in web through layer 'primary'\n") in r.err
+    assert r.err.count("double-books") == 1  # ann takes kim's night: she is on call nowhere else then
+
+
+def test_swap_without_double_booking_warns_nothing(cli, use_clock, bundled):
+    use_clock(MARCH)
+    r = cli("swap", "platform", "alice", "bob", "--from", "2026-03-02 09:00", "--to", "2026-03-16 09:00",
+            "--dir", str(bundled))
+    assert r.code == 0, r.err
+    assert "warning" not in r.err
+
+
+# The bundled file's own override is number 1: the swap's halves are 2 and 3.
+@pytest.mark.parametrize("remove, gone, twin", [(["2"], "2", "3"), (["3"], "3", "2"),
+                                                (["--at", "2026-03-10 12:00"], "3", "2")])
+def test_removing_one_half_of_a_swap_removes_its_twin(cli, use_clock, bundled, remove, gone, twin):
+    use_clock(MARCH)
+    before = (bundled / "platform.toml").read_bytes()
+    base = shifts(cli, bundled, "platform", "2026-03-02T14:00Z", "2026-03-23T13:00Z")
+    r = cli("swap", "platform", "alice", "bob", "--from", "2026-03-02 09:00", "--to", "2026-03-16 09:00",
+            "--dir", str(bundled))
+    assert r.code == 0, r.err
+    assert (bundled / "platform.toml").read_text().count('swap = "alice-bob-2026-03-02"\n') == 2
+    r = cli("override", "remove", "platform", *remove, "--dir", str(bundled))
+    assert r.code == 0, r.err
+    assert f'Override {gone} is half of a swap (swap = "alice-bob-2026-03-02"): override {twin} goes with it.' in r.out
+    assert (bundled / "platform.toml").read_bytes() == before
+    assert shifts(cli, bundled, "platform", "2026-03-02T14:00Z", "2026-03-23T13:00Z") == base
+
+
+def test_a_second_swap_of_the_same_pair_gets_its_own_link(cli, use_clock, bundled):
+    use_clock(MARCH)
+    for _ in range(2):  # the second swap trades the weeks back
+        r = cli("swap", "platform", "alice", "bob", "--from", "2026-03-02 09:00", "--to", "2026-03-16 09:00",
+                "--dir", str(bundled))
+        assert r.code == 0, r.err
+    text = (bundled / "platform.toml").read_text()
+    assert text.count('swap = "alice-bob-2026-03-02"\n') == 2 and text.count('swap = "alice-bob-2026-03-02-2"\n') == 2
+    assert cli("override", "remove", "platform", "5", "--dir", str(bundled)).code == 0
+    text = (bundled / "platform.toml").read_text()
+    assert text.count('swap = "alice-bob-2026-03-02"\n') == 2 and "alice-bob-2026-03-02-2" not in text

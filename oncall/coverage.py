@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from .coverage_warnings import on_call_twice, rotation_warnings
-from .findings import Finding, Report
+from .findings import Finding, Report, stretches
 from .model import Directory, Person, Rotation, Segment
 from .schedule import covered, final_schedule, gaps
 from .timeline import Interval, intersect, join_runs, merge, subtract, window_intervals
@@ -208,6 +208,7 @@ def check(directory: Directory, rotations: list[str], start: datetime, end: date
         total.problems.extend(r.problems)
         total.warnings.extend(r.warnings)
     total.warnings.extend(on_call_twice({rid: schedule_of(rid) for rid in rotations}))
+    total.warnings = stretches(total.warnings)
     total.warnings.sort(key=lambda f: (f.rotation, f.start, f.kind, f.person or ""))
     if suggestions:
         from .coverage_suggest import suggest  # it simulates fixes with check_rotation

@@ -24,16 +24,6 @@ def minute_ceil(t: datetime) -> datetime:
     return floor if floor == t else floor + timedelta(minutes=1)
 
 
-def duration_text(d: timedelta) -> str:
-    """``every`` as the files write it: ``1w``, ``1d12h``, ``30m``."""
-    minutes = int(d.total_seconds()) // 60
-    out = ""
-    for unit, size in (("w", 10080), ("d", 1440), ("h", 60), ("m", 1)):
-        n, minutes = divmod(minutes, size)
-        out += f"{n}{unit}" if n else ""
-    return out or "0m"
-
-
 def window_text(w: Window) -> str:
     """A weekly window as ``only`` writes it: ``mon 20:00 - tue 00:00``."""
     def at(m: int) -> str:

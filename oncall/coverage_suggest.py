@@ -30,12 +30,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .coverage_causes import cause_of, duration_text, is_awake, minute_ceil, minute_floor, weekly_window, windows_text
+from .coverage_causes import cause_of, is_awake, minute_ceil, minute_floor, weekly_window, windows_text
 from .coverage_warnings import on_call_twice
 from .findings import Finding, NewLayer, Suggestion
 from .model import Directory, Layer, Override, Rotation, Segment, Window
 from .schedule import stretches
-from .timeline import Interval, merge, overlaps, parse_windows, to_wall
+from .timeline import Interval, format_duration, merge, overlaps, parse_windows, to_wall
 
 EXTEND = timedelta(days=90)
 TRIES = 6
@@ -213,7 +213,7 @@ def _continue_fix(work: _Work, rot: Rotation, a: datetime, b: datetime, endless:
         if layer.until is None or not a - timedelta(minutes=1) <= layer.until <= a:
             continue
         new = NewLayer(next_name(layer.name, {x.name for x in rot.layers}), layer.members, layer.start,
-                       duration_text(layer.every), windows_text(list(layer.only)) if layer.only else (),
+                       format_duration(layer.every), windows_text(list(layer.only)) if layer.only else (),
                        layer.timezone if layer.timezone != rot.timezone else None, layer.name,
                        since=layer.until, until=None if endless else b)
         changed = _with_layer(rot, new)

@@ -27,6 +27,7 @@ from .findings import Finding
 from .model import Person, Rotation, Segment
 from .schedule import layer_segments, stretches
 from .timeline import Interval, merge, to_wall
+from .wording import rounded_duration
 
 # Wall-clock and real lengths differ by the offset changes in between: a few hours, a
 # day when a zone skipped one (Samoa, 2011). Runs shorter than max_duty minus this margin
@@ -75,19 +76,14 @@ def rotation_warnings(rotation: Rotation, people: dict[str, Person], segs: list[
         length = to_wall(b, rotation.tz) - to_wall(a, rotation.tz)
         if length > max_duty:
             out.append(Finding(rid, "long-duty", a, b, who,
-                               message=f"{who} is on call for {_hours(length)} without a break"))
+                               message=f"{who} is on call for {rounded_duration(length)} without a break"))
     last: dict[str, datetime] = {}
     for who, a, b in runs:
         if who in last and a - last[who] < min_rest:
             out.append(Finding(rid, "short-rest", last[who], a, who,
-                               message=f"{who} gets only {_hours(a - last[who])} of rest between shifts"))
+                               message=f"{who} gets only {rounded_duration(a - last[who])} of rest between shifts"))
         last[who] = b
     return out
-
-
-def _hours(d: timedelta) -> str:
-    h = d.total_seconds() / 3600
-    return f"{h / 24:.1f} days" if h >= 48 else f"{h:g} hours" if h == int(h) else f"{h:.1f} hours"
 
 
 def overlapping_pairs(spans: list) -> list[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -18,6 +18,28 @@ class Finding:
     person: str | None = None
     reason: str | None = None
     message: str = ""
+
+
+def stretches(findings: list[Finding]) -> list[Finding]:
+    """``findings`` with each set of one rotation, kind, person, reason and message whose
+    times overlap or touch made one finding over their union: a condition that lasts
+    across several shifts, overrides or days is said once, for as long as it lasts.
+    Findings that only repeat (with time between them) stay apart. Order: by start
+    within each set, the sets in the order of their first finding."""
+    sets: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        sets.setdefault((f.rotation, f.kind, f.person, f.reason, f.message), []).append(f)
+    out: list[Finding] = []
+    for group in sets.values():
+        joined: list[Finding] = []
+        for f in sorted(group, key=lambda f: (f.start is None, f.start or datetime.min)):
+            last = joined[-1] if joined else None
+            if last and None not in (f.start, last.end, f.end) and f.start <= last.end:
+                joined[-1] = replace(last, end=max(last.end, f.end))
+            else:
+                joined.append(f)
+        out += joined
+    return out
 
 
 class NewLayer(NamedTuple):

@@ -6,7 +6,8 @@ header a table shows for it and how a table shows it. ``emit`` writes a command'
 the format the run asked for:
 
 - ``json``: DESIGN's stable contract: ISO 8601 times with an offset (UTC unless the user
-  gave ``--tz``), keys sorted; a list is streamed a row at a time. Keys starting with
+  gave ``--tz``) to the whole second (as the files hold them: a fraction from the clock
+  or the page store is dropped), keys sorted; a list is streamed a row at a time. Keys starting with
   ``_`` are the table's own and never written.
 - ``csv``: RFC 4180 (the stdlib ``csv`` module, CRLF line ends), a header row of the
   columns' JSON keys, then one line per row; times as in JSON, ``true``/``false``, an
@@ -31,7 +32,7 @@ TIME = "time"  # Column.show: the viewer's wall time (``when``)
 
 def _plain(value: Any, tz: ZoneInfo | timezone) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(tz).isoformat()
+        return value.astimezone(tz).isoformat(timespec="seconds")
     if isinstance(value, dict):
         return {k: _plain(v, tz) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

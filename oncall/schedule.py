@@ -223,3 +223,26 @@ def _stretch(rid: str, segs: list[Segment], at: datetime, lo: datetime, hi: date
 def stretches(segs: list[Segment]) -> list[tuple[str, datetime, datetime]]:
     """Consecutive segments of one person joined: ``(person, start, end)``, gaps left out."""
     return join_runs((s.person, s.start, s.end) for s in segs if s.person is not None)
+
+
+def uncut(rotation: Rotation, seg: Segment, start: datetime, end: datetime) -> tuple[datetime | None, datetime | None]:
+    """``seg``, a segment of ``final_schedule(rotation, start, end)``, with the bounds the
+    range cut put back: the instants its piece of the final schedule really begins and
+    ends (None: more than ``HORIZON`` away). A bound inside the range is its own."""
+    return (_edge(rotation, seg, -1) if seg.start == start else seg.start,
+            _edge(rotation, seg, 1) if seg.end == end else seg.end)
+
+
+def _edge(rotation: Rotation, seg: Segment, direction: int) -> datetime | None:
+    # A piece's bounds are handoffs, window edges and overrides, never the range's, so the
+    # piece holding seg.start in a wider range is seg's own, uncut on the widened side.
+    span = timedelta(days=8)
+    while True:
+        lo, hi = (seg.start - span, seg.end) if direction < 0 else (seg.start, seg.end + span)
+        whole = next(s for s in final_schedule(rotation, lo, hi) if s.start <= seg.start < s.end)
+        t = whole.start if direction < 0 else whole.end
+        if lo < t < hi:
+            return t
+        if span >= HORIZON:
+            return None
+        span = min(span * 4, HORIZON)

@@ -145,7 +145,7 @@ def test_short_rest_fires_between_night_and_day_shift(tmp_path):
     assert [(w.person, w.start, w.end) for w in found] == [
         ("ann", A + timedelta(hours=8), A + timedelta(hours=12)),
         ("ann", A + timedelta(hours=20), A + timedelta(hours=24))]
-    assert "4 hours of rest" in found[0].message
+    assert "4h of rest" in found[0].message
 
 
 def test_short_rest_not_at_the_limit_and_not_for_daily_shifts(tmp_path):

@@ -143,7 +143,8 @@ def as_utc(text: str) -> str:
 NOW = [{"rotation": ROTATION, "person": Opt(PERSON, None), "start": Opt(TIME, None), "end": Opt(TIME, None),
         "source": Opt(SOURCE, None), "reachable": bool, "in_coverage": bool,
         "next": {"person": Opt(PERSON, None), "start": Opt(TIME, None)}}]
-SHIFTS = [{"rotation": ROTATION, "person": PERSON, "start": TIME, "end": TIME, "source": SOURCE}]
+SHIFTS = [{"rotation": ROTATION, "person": PERSON, "start": TIME, "end": TIME, "source": SOURCE,
+           "shift_start": Opt(TIME, None), "shift_end": Opt(TIME, None)}]
 PROBLEM = Opt(
     {"rotation": ROTATION, "kind": Enum({"gap"}), "start": TIME, "end": TIME},
     {"rotation": ROTATION, "kind": Enum({"unreachable"}), "start": TIME, "end": TIME, "person": Opt(PERSON, None),
@@ -348,7 +349,8 @@ def test_shifts_are_sorted_by_start_clipped_to_the_range_and_never_gaps(cli):
     carol = parse(run(cli, "shifts-person").out, SHIFTS)
     assert {r["person"] for r in carol} == {"carol"}
     assert carol[0] == {"rotation": "platform", "person": "carol", "source": "override",
-                        "start": "2027-01-04T14:00:00+00:00", "end": "2027-01-11T14:00:00+00:00"}
+                        "start": "2027-01-04T14:00:00+00:00", "end": "2027-01-11T14:00:00+00:00",
+                        "shift_start": "2027-01-04T14:00:00+00:00", "shift_end": "2027-01-11T14:00:00+00:00"}
 
 
 def test_check_gaps_are_problems_with_exit_1_and_json_still_valid(cli):

@@ -114,7 +114,7 @@ def test_a_missed_run_outside_the_grace_window_skips_with_a_log_line(notify, smt
     notify("2026-03-15T08:00Z")
     rows, err = notify("2026-03-15T11:30Z")  # 2h30m after the 1d reminder was due
     assert [(r["kind"], r["status"]) for r in rows] == [("reminder", "skipped")]
-    assert ("oncall: notify: skipped reminder for alice (ops): due 2026-03-15T09:00:00+00:00, 2h30m ago: "
+    assert ("oncall: notify: skipped reminder for alice (ops): due 2026-03-15T09:00:00+00:00, 2h 30m ago: "
             "past the 2h grace window") in err
     assert smtp.messages == []
     rows, err = notify("2026-03-15T11:35Z")
@@ -200,7 +200,7 @@ def test_quiet_hours_a_reminder_due_at_07_goes_out_at_2130_the_evening_before(ea
     assert subjects(smtp, "bjorn@") == []
     rows, _ = early("2026-03-09T20:30Z")  # 21:30: 30 minutes before his quiet hours begin
     assert rows == [("reminder", "bob", "sent")]
-    assert subjects(smtp, "bjorn@") == ["On call for Early in 10h30m: from Tue 2026-03-10 08:00 CET"]
+    assert subjects(smtp, "bjorn@") == ["On call for Early in 10h 30m: from Tue 2026-03-10 08:00 CET"]
     assert early("2026-03-10T06:00Z")[0] == []
 
 

@@ -158,5 +158,5 @@ def test_shifts_csv_streams_rows_one_at_a_time(monkeypatch, cli):
 
     monkeypatch.setattr(render, "write_csv", spy)
     r = cli("shifts", "--dir", D, *RANGE, "--format", "csv")
-    assert r.code == 0 and r.out.startswith("rotation,person,start,end,source\r\n")
+    assert r.code == 0 and r.out.startswith("rotation,person,start,end,source,shift_start,shift_end\r\n")
     assert seen and not issubclass(seen[0], (list, tuple))

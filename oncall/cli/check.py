@@ -12,7 +12,7 @@ from .. import render
 from ..coverage import check
 from ..render import TIME, Column, Section
 from ..sanitize import terminal_safe
-from ..timeline import format_duration
+from ..wording import plural, rounded_duration
 from .context import DEFAULT_DIR, Context, FromOpt, RotArg, ToOpt, days_opt, options, pick_rotations
 from .times import parse_duration_option, parse_range
 
@@ -28,7 +28,7 @@ PROBLEMS = (
     Column("reason", "Reason", drop=1),
     Column("start", "From", TIME),
     Column("end", "To", TIME),
-    Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"]), machine=False, drop=2),
+    Column("length", "Length", lambda v, r: rounded_duration(r["end"] - r["start"]), machine=False, drop=2),
 )
 # CSV: one line per finding, problems first.
 FINDINGS = (Column("severity"), *(col for col in PROBLEMS if col.machine), Column("message"))
@@ -131,7 +131,7 @@ def _print_check(problems, warnings, suggestions, ids, a, b, zone) -> None:
             out.print(f"[yellow]warning:[/] {rid}: … and {len(items) - SHOWN_PER_KIND} more {kind} "
                       "(--json lists them all)", highlight=False)
     if not problems:
-        out.print(f"[green]✓[/] {len(ids)} rotation(s) covered and reachable, {span}")
+        out.print(f"[green]✓[/] {plural(len(ids), 'rotation')} covered and reachable, {span}")
 
 
 def _print_suggestion(out, s: dict, zone) -> None:

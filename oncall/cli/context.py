@@ -57,8 +57,10 @@ class Context:
     format: str = "table"
 
     def now(self) -> datetime:
-        """The current instant: the only reading of the clock in the CLI."""
-        return self.clock.now()
+        """The current instant to the whole second (the files' precision, so nothing a
+        command derives from it shows a fraction): the only reading of the clock in the
+        CLI. Paging's waits read ``clock`` itself."""
+        return self.clock.now().replace(microsecond=0)
 
     @cached_property
     def zone(self) -> ZoneInfo:

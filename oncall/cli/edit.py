@@ -26,6 +26,7 @@ from ..errors import InvalidFiles, NotFound, Refused, UsageError
 from ..files import shown_path
 from ..model import Directory, Rotation
 from ..toml_blocks import Edit
+from ..wording import plural
 from .context import Context, check_person, options, pick_rotations
 from .times import parse_range, parse_time
 
@@ -220,7 +221,7 @@ def _print_moves(changes, start: datetime, end: datetime, zone: ZoneInfo) -> Non
         render.Column("after", "After", lambda v, r: v or "NOBODY"),
     ], title=f"Who is on call changes, {span}"))
     if len(changes) > MAX_ROWS:
-        out.print(f"… and {len(changes) - MAX_ROWS} more changes.")
+        out.print(f"… and {plural(len(changes) - MAX_ROWS, 'more change')}.")
 
 
 def span_columns(first: str, header: str) -> tuple[render.Column, ...]:

@@ -13,6 +13,7 @@ import typer
 
 from ..errors import UsageError
 from ..timeline import UTC
+from ..wording import plural
 from .context import DEFAULT_DIR, DirOpt, RotArg, check_person, pick_rotations, use
 from .times import parse_duration_option, parse_range
 
@@ -76,9 +77,7 @@ def export(
     if person:
         check_person(d, person)
     now = c.now()
-    # iCalendar has whole seconds; a sub-second edge would break byte-identical re-exports.
-    a, b = parse_range(start, to, None, zone, now, (BACK + AHEAD).days, default=default_window(now),
-                       whole_seconds=True)
+    a, b = parse_range(start, to, None, zone, now, (BACK + AHEAD).days, default=default_window(now))
 
     if all_feeds:
         _write_folder(Path(output), d, ids, a, b, options)
@@ -90,7 +89,7 @@ def export(
         sys.stdout.buffer.flush()
         return
     _write(Path(output), data)
-    _say(f"wrote {output} ({data.count(b'BEGIN:VEVENT')} events)")
+    _say(f"wrote {output} ({plural(data.count(b'BEGIN:VEVENT'), 'event')})")
 
 
 def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, options) -> None:
@@ -109,7 +108,7 @@ def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, optio
         _write(root / path, every.person(pid), make_folders=True)
         feeds.append(("People", f"{d.people[pid].name} ({pid})", path))
     _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), make_folders=True)
-    _say(f"wrote {len(feeds)} feeds and index.html to {root}")
+    _say(f"wrote {plural(len(feeds), 'feed')} and index.html to {root}")
 
 
 def _write(path: Path, data: bytes, make_folders: bool = False) -> None:

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from ..wording import plural
+
 app = typer.Typer()
 SOURCE_HELP = "pagerduty, opsgenie or grafana."
 
@@ -63,7 +65,7 @@ def _verify(plan, ids: dict[str, str], out: Path) -> bool:
             continue
         differs = True
         total = sum(x.minutes for x in diffs)
-        typer.echo(f"{r.id}: differs from the platform's rendered schedule in {total} minutes:")
+        typer.echo(f"{r.id}: differs from the platform's rendered schedule in {plural(total, 'minute')}:")
         for x in diffs:
             typer.echo(f"  {x.start:%Y-%m-%dT%H:%MZ} to {x.end:%Y-%m-%dT%H:%MZ} ({x.minutes} min): "
                        f"theirs {x.theirs or 'nobody'}, ours {x.ours or 'nobody'}")

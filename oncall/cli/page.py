@@ -19,7 +19,7 @@ from ..errors import NotFound, PagingFailed, UsageError
 from ..model import Step
 from ..render import TIME, Column, Section
 from ..sanitize import terminal_safe
-from ..timeline import format_duration
+from ..wording import rounded_duration
 from .context import DEFAULT_DIR, Clock, Context, DirOpt, FormatOpt, JsonOpt, check_person, options, pick_rotations, use
 from .page_progress import Progress, nobody_why
 from .times import parse_duration_option, parse_time
@@ -75,7 +75,7 @@ STEPS = (
     Column("kind"),
     Column("person", "Pages now", lambda v, r: v or "nobody on call"),
     Column("channels", "Channels", lambda v, r: ", ".join(v) or "—", drop=1),
-    Column("wait", "Wait", lambda v, r: format_duration(timedelta(seconds=v))),
+    Column("wait", "Wait", lambda v, r: rounded_duration(timedelta(seconds=v))),
     Column("unreachable", "Skipped because", lambda v, r: v or "", wrap=True),
 )
 PAGES = (

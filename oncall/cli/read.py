@@ -10,8 +10,8 @@ import typer
 from .. import render
 from ..coverage import in_coverage, required_gaps
 from ..render import TIME, Column, Section
-from ..schedule import final_schedule, on_call
-from ..timeline import format_duration
+from ..schedule import final_schedule, on_call, uncut
+from ..wording import rounded_duration
 from .context import Context, FromOpt, RotArg, ToOpt, check_person, days_opt, options, pick_rotations
 from .times import parse_range, parse_time
 
@@ -70,19 +70,30 @@ def now(
 
 
 def shift_columns(d, t) -> tuple[Column, ...]:
-    """The columns of ``shifts``; ``t`` (now) marks the current shift."""
+    """The columns of ``shifts``; ``t`` (now) marks the current shift. A table shows each
+    shift's real bounds (``shift_start``/``shift_end``: a shift the range cuts still shows
+    when it began and ends); ``start``/``end``, clipped to the range, stay in JSON and CSV
+    where they were, the real bounds added after them."""
 
     def who(value, row):
         return d.people[value].name + f" ({value})" if value else "NO ONE ON CALL"
+
+    def length(value, row):
+        a, b = row["shift_start"], row["shift_end"]
+        return rounded_duration(b - a) if a and b else "—"
 
     return (
         Column("now", "", lambda v, r: "▶" if r["start"] <= t < r["end"] else "", machine=False),
         Column("rotation", "Rotation", style="bold"),
         Column("person", "Person", who, short=lambda v, r: v or "NO ONE ON CALL"),
-        Column("start", "Start", TIME),
-        Column("end", "End", TIME),
-        Column("length", "Length", lambda v, r: format_duration(r["end"] - r["start"]), machine=False, drop=2),
+        Column("start"),
+        Column("end"),
+        Column("shift_start", "Start", TIME, machine=False),
+        Column("shift_end", "End", TIME, machine=False),
+        Column("length", "Length", length, machine=False, drop=2),
         Column("source", "Source", drop=1),
+        Column("shift_start"),
+        Column("shift_end"),
     )
 
 
@@ -122,13 +133,16 @@ def _shift_rows(d, ids: list[str], person: str | None, a, b, gaps: bool):
     person."""
 
     def one(rid):
-        segs = final_schedule(d.rotations[rid], a, b)
-        rows = ({"rotation": s.rotation, "person": s.person, "start": s.start, "end": s.end, "source": s.source}
-                for s in segs if person is None or s.person == person)
+        rot = d.rotations[rid]
+        segs = final_schedule(rot, a, b)
+        cut = {i: uncut(rot, segs[i], a, b) for i in {0, len(segs) - 1}} if segs else {}
+        rows = ({"rotation": s.rotation, "person": s.person, "start": s.start, "end": s.end, "source": s.source,
+                 "shift_start": cut[i][0] if i in cut else s.start, "shift_end": cut[i][1] if i in cut else s.end}
+                for i, s in enumerate(segs) if person is None or s.person == person)
         if not gaps:
             return rows
-        holes = ({"rotation": rid, "person": None, "start": g0, "end": g1, "source": None}
-                 for g0, g1 in required_gaps(d.rotations[rid], segs, a, b))
+        holes = ({"rotation": rid, "person": None, "start": g0, "end": g1, "source": None, "shift_start": g0,
+                  "shift_end": g1} for g0, g1 in required_gaps(rot, segs, a, b))
         return heapq.merge(rows, holes, key=lambda r: r["start"])
 
     return heapq.merge(*(one(rid) for rid in ids), key=lambda r: (r["start"], r["rotation"]))

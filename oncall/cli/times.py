@@ -10,16 +10,17 @@ from ..timeline import MAX_YEAR, MIN_YEAR, UTC, parse_duration, resolve
 
 
 def parse_time(text: str, tz: ZoneInfo, now: datetime, option: str = "time") -> datetime:
-    """An instant from ``text``: ``2026-12-24T09:00`` (wall time in ``tz``, by DESIGN's
-    DST rules), ``2026-12-24`` (midnight), ``...Z`` or ``...+01:00`` (exact),
-    ``+2h``/``-1d`` (relative to ``now``), ``now``."""
+    """An instant from ``text``, to the whole second (a fraction typed is dropped, as
+    files refuse one): ``2026-12-24T09:00`` (wall time in ``tz``, by DESIGN's DST rules),
+    ``2026-12-24`` (midnight), ``...Z`` or ``...+01:00`` (exact), ``+2h``/``-1d``
+    (relative to ``now``), ``now``."""
     try:
         t = _parse_time(text, tz, now, option)
     except OverflowError:
         t = None
     if t is None or not MIN_YEAR <= t.year <= MAX_YEAR:
         raise UsageError(f"{option}: {text!r} is out of range (years {MIN_YEAR} to {MAX_YEAR})")
-    return t
+    return t.replace(microsecond=0)
 
 
 def _parse_time(text: str, tz: ZoneInfo, now: datetime, option: str) -> datetime:
@@ -53,14 +54,14 @@ def parse_duration_option(text: str, option: str, most: timedelta | None = None)
 
 
 def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneInfo, now: datetime,
-                default_days: float, *, default: tuple[datetime, datetime] | None = None,
-                whole_seconds: bool = False) -> tuple[datetime, datetime]:
+                default_days: float, *, default: tuple[datetime, datetime] | None = None) -> tuple[datetime, datetime]:
     """``--from``/``--to``/``--days`` -> ``[start, end)``, the one parser of a typed range.
 
     Without ``--from`` the range starts at ``default[0]`` (else ``now``); without ``--to``
     it lasts ``--days`` (else ``default_days``), or ends at ``default[1]`` when ``--from``
-    is missing too. ``--to`` and ``--days`` exclude each other. With ``whole_seconds``, both ends drop their fraction
-    (before they are compared, so a sub-second range is refused, not made empty)."""
+    is missing too. ``--to`` and ``--days`` exclude each other. Both ends are whole seconds
+    (a typed fraction, or one from ``--days``, is dropped before they are compared, so a
+    sub-second range is refused, not made empty)."""
     if to is not None and days is not None:
         raise UsageError("give --to or --days, not both")
 
@@ -73,9 +74,7 @@ def parse_range(start: str | None, to: str | None, days: float | None, tz: ZoneI
     elif start is None and default:
         b = default[1]
     else:
-        b = _plus_days(a, days, default_days)
-    if whole_seconds:
-        a, b = a.replace(microsecond=0), b.replace(microsecond=0)
+        b = _plus_days(a, days, default_days).replace(microsecond=0)  # --days 0.3 has a fraction
     if b <= a:
         raise UsageError("--to must be after --from")
     return a, b

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 
 from ..model import Directory, Person, Rotation
 from ..schedule import final_schedule, stretches
-from ..timeline import Interval, format_duration, merge, resolve, subtract, to_wall
+from ..timeline import Interval, merge, resolve, subtract, to_wall
+from ..wording import rounded_duration
 
 EARLY = timedelta(minutes=30)  # a reminder moved out of quiet hours goes this long before they begin
 LOOKBACK = timedelta(days=1)  # older due notices are not considered at all (not even as skipped)
@@ -118,7 +119,7 @@ def reminders(d: Directory, shifts_: list[Shift], t: datetime, grace: timedelta,
             if not since < due <= t:
                 continue
             hands = f"{_name(d, s.previous)} hands over" if s.previous else "nobody is on call before you"
-            subject = f"On call for {rot.name} in {format_duration(s.start - due)}: from {when(s.start, p)}"
+            subject = f"On call for {rot.name} in {rounded_duration(s.start - due)}: from {when(s.start, p)}"
             body = (f"Reminder: you are on call for {rot.name} ({rot.id}) from {when(s.start, p)} "
                     f"to {when(s.end, p)}; {hands}.")
             out.append(Notice(_key(REMINDER, s.rotation, p.id, s.start.isoformat(), lead), REMINDER, p.id,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from ..model import Directory, Person
 from ..paging import PagerError
-from ..timeline import format_duration
+from ..wording import rounded_duration
 from . import plan
 from .plan import CHANGE, REMINDER, Notice
 from .store import FAILED, SENT, SKIPPED, UNKNOWN, NoticeStore
@@ -102,9 +102,9 @@ def _skip_reason(n: Notice, t: datetime, grace: timedelta, p: Person | None,
     if p is None:
         return "no longer in people.toml"
     if n.latest is not None and t >= n.latest:
-        late = format_duration(t - n.due)
+        late = rounded_duration(t - n.due)
         if n.due + grace <= t:
-            return f"due {n.due.isoformat()}, {late} ago: past the {format_duration(grace)} grace window"
+            return f"due {n.due.isoformat()}, {late} ago: past the {rounded_duration(grace)} grace window"
         return f"due {n.due.isoformat()}: the shift {'started' if n.kind == REMINDER else 'ended'} before this run"
     if found is None:
         return "no phone or email to send it to"

@@ -329,8 +329,9 @@ class Escalation:
                 except PagerError:
                     continue  # a failed poll is retried at the next tick
                 if at is not None:
+                    said = f"replied at {at.isoformat(timespec='seconds')}"
                     self.store.add_attempt(run.page_id, event["round"], event["step"], pid, f"{chan.name}-reply",
-                                           "acknowledged", self.now(), detail=f"replied at {at.isoformat()}")
+                                           "acknowledged", self.now(), detail=said)
                     return pid
         return None
 

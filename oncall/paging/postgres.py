@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from ..errors import StoreError, StoreSchemaMismatch, StoreUnavailable
 from .postgres_incidents import Incidents
 from .schema import MIGRATIONS, VERSION
-from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, TRIGGERED, process_owner
+from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, TRIGGERED, process_owner, rate_limited
 
 CONNECT_TIMEOUT = 5  # seconds to reach the server, or to wait for a pooled connection
 POOL_SIZE = "ONCALL_DATABASE_POOL"  # the service's largest pool (default 10)
@@ -238,7 +238,7 @@ class PostgresStore(Incidents):
                         (person, now - per))
             n = cur.fetchone()["n"]
             allowed = n < limit
-            status, detail = ("sending", "") if allowed else ("rate-limited", f"{n} sends in {per}")
+            status, detail = ("sending", "") if allowed else ("rate-limited", rate_limited(n, per))
             cur.execute("INSERT INTO attempts (incident_id, round, step, person, phone, channel, status, detail,"
                         " started, ended) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
                         (page_id, round, step, person, phone, channel, status, detail, now, None if allowed else now))

@@ -30,7 +30,7 @@ from ..dirs import private_dir, private_file, state_dir
 from ..errors import StoreBusy, StoreError, StoreSchemaMismatch
 from .schema import MIGRATIONS, VERSION
 from .sqlite_incidents import Incidents, _t
-from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, TRIGGERED, process_owner
+from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, TRIGGERED, process_owner, rate_limited
 
 PATIENCE = 20.0  # seconds a writer waits for a lock before giving up
 NOTICE = 1.0  # seconds of waiting before the user is told
@@ -282,7 +282,7 @@ class SQLiteStore(Incidents):
             (n,) = db.execute(f"SELECT count(*) FROM attempts WHERE person = ? AND started > ? AND {_SENT}",
                               (person, _t(now - per))).fetchone()
             allowed = n < limit
-            status, detail = ("sending", "") if allowed else ("rate-limited", f"{n} sends in {per}")
+            status, detail = ("sending", "") if allowed else ("rate-limited", rate_limited(n, per))
             cur = db.execute("INSERT INTO attempts (incident_id, round, step, person, phone, channel, status, detail,"
                              " started, ended) VALUES (?,?,?,?,?,?,?,?,?,?)",
                              (page_id, round, step, person, phone, channel, status, detail, _t(now),

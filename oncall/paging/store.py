@@ -48,12 +48,18 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from ..errors import StoreError
+from ..wording import plural, rounded_duration
 
 DATABASE_URL = "ONCALL_DATABASE_URL"
 DEFAULT_LIMIT = 50  # pages listed by default (``pages --limit``, ``--all``)
 TRIGGERED, ACKNOWLEDGED, RESOLVED = "triggered", "acknowledged", "resolved"
 PAGE_SOURCES = ("page", "test")  # incidents that ``pages`` lists
 LEASE = timedelta(seconds=30)  # a claim's or a running page's lease; renewed well before it ends
+
+
+def rate_limited(sent: int, per: timedelta) -> str:
+    """The detail of an attempt the rate limit held back: ``3 sends in 1h``."""
+    return f"{plural(sent, 'send')} in {rounded_duration(per)}"
 
 
 def process_owner() -> str:

@@ -86,9 +86,11 @@ def event_rows(data: bytes) -> list[dict]:
 
 
 def shifts(cli, *args: str) -> list[dict]:
+    """``shifts --json`` rows as a feed carries them: clipped to the range (a feed has no
+    ``shift_start``/``shift_end``, the uncut bounds)."""
     r = cli("shifts", *args, "--json")
     assert r.code == 0, r.err
-    return json.loads(r.out)
+    return [{k: v for k, v in row.items() if k not in ("shift_start", "shift_end")} for row in json.loads(r.out)]
 
 
 def props(data: bytes, name: str) -> list[str]:

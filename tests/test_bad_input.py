@@ -147,6 +147,13 @@ def test_an_empty_time_is_a_usage_error_not_the_current_time(cli, args):
     (("page", "platform", "-m", "x", "--rate-limit", "１０/15m"), "--rate-limit"),  # fullwidth 10
     (("report", "--month", "２０２６-０３"), "--month"),
     (("report", "--month", "٢٠٢٦-03"), "--month"),
+    (("shifts", "--days", "７"), "--days"),  # Click's FLOAT takes float("７") == 7.0
+    (("shifts", "--days", "nan"), "--days"),
+    (("timeline", "--days", "٧"), "--days"),
+    (("page", "platform", "-m", "x", "--dry-run", "--repeat", "１"), "--repeat"),  # and INT takes int("１")
+    (("notify", "--dry-run", "--days", "３"), "--days"),
+    (("override", "remove", "platform", "１"), "NUMBER"),
+    (("away", "remove", "alice", "٣"), "NUMBER"),
 ])
 def test_unicode_digits_on_the_command_line_are_refused_with_one_line(cli, args, option):
     """Issue 15 item 9: only ASCII digits; `int()` and `\\d` take any script's."""
@@ -154,3 +161,20 @@ def test_unicode_digits_on_the_command_line_are_refused_with_one_line(cli, args,
     assert r.code == 2, (r.code, r.err)
     assert r.out == ""
     assert len(r.err.strip().splitlines()) == 1 and r.err.startswith(f"oncall: {option}: ")
+
+
+@pytest.mark.parametrize("args, option", [
+    (("pages", "--limit", "５"), "--limit"),
+    (("pages", "show", "１"), "ID"),
+    (("ack", "١"), "ID"),
+    (("resolve", "１"), "ID"),
+    (("incidents", "--days", "７"), "--days"),
+    (("notifications", "--limit", "２"), "--limit"),
+])
+def test_unicode_digits_in_counts_and_ids_are_refused_with_one_line(cli, args, option):
+    """Issue 15 item 9, the options Click parses itself: a fullwidth or Arabic-Indic id
+    must not select page 1 (or list 5 pages) as if ASCII had been typed."""
+    r = cli(*args)
+    assert r.code == 2, (r.code, r.err)
+    assert r.out == ""
+    assert r.err.strip().splitlines() == [f"oncall: {option}: {args[-1]!r} is not a whole number (digits 0-9)"]

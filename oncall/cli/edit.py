@@ -28,6 +28,7 @@ from ..model import Directory, Rotation
 from ..toml_blocks import Edit
 from ..wording import plural
 from .context import Context, check_person, options, pick_rotations
+from .numbers import whole
 from .times import parse_range, parse_time
 
 GUARD = timedelta(days=28)
@@ -43,7 +44,8 @@ NoteOpt = Annotated[str | None, typer.Option("--note", help="Why; kept in the fi
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show the schedule changes and the file diff; write nothing.")]
 GapsOpt = Annotated[bool, typer.Option("--allow-gaps",
                                        help="Write even if the edit opens a gap or makes someone unreachable.")]
-IdArg = Annotated[int | None, typer.Argument(help="Number shown by the list command.", show_default=False)]
+IdArg = Annotated[int | None, typer.Argument(help="Number shown by the list command.", parser=whole("NUMBER", 1),
+                                                       metavar="NUMBER", show_default=False)]
 AtOpt = Annotated[str | None, typer.Option("--at", help="Remove the one covering this instant instead.")]
 LayerOpt = Annotated[str | None, typer.Option("--layer", help="Layer name (needed when several layers are live).")]
 EffOpt = Annotated[str | None, typer.Option("--effective", help="From the first handoff at or after this time "

@@ -11,6 +11,7 @@ import typer
 from .. import render
 from ..render import TIME, Column, Section
 from .context import Context, options
+from .numbers import whole
 from .times import parse_duration_option, parse_time
 
 app = typer.Typer()
@@ -38,7 +39,8 @@ def notify(
     at: Annotated[str | None, typer.Option("--at", help="Run as of another instant (ISO or relative).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")]
     = False,
-    days: Annotated[int, typer.Option("--days", min=1, max=90, help="Change notices look this many days ahead.")]
+    days: Annotated[int, typer.Option("--days", parser=whole("--days", 1, 90), metavar="N",
+                                      help="Change notices look this many days ahead.")]
     = 14,
     grace: Annotated[str, typer.Option("--grace", help="How late a missed reminder or handoff notice may still "
                                                        "go out.")] = "2h",
@@ -64,7 +66,8 @@ def notify(
 @options(dir=False)
 def notifications(
     c: Context,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000, help="Show the newest N.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", parser=whole("--limit", 1, 100_000), metavar="N",
+                                       help="Show the newest N.")] = 50,
 ) -> None:
     """The notice log, oldest first (the newest --limit)."""
     from ..notify.store import open_notices

@@ -21,6 +21,7 @@ from ..render import TIME, Column, Section
 from ..sanitize import terminal_safe
 from ..wording import rounded_duration
 from .context import DEFAULT_DIR, Clock, Context, DirOpt, FormatOpt, JsonOpt, check_person, options, pick_rotations, use
+from .numbers import whole
 from .page_progress import Progress, nobody_why
 from .times import parse_duration_option, parse_time
 
@@ -97,7 +98,7 @@ def page(
     c: Context,
     rotation: Annotated[str, typer.Argument(help="Rotation id whose escalation policy to walk.")],
     message: Annotated[str, typer.Option("--message", "-m", help="What is wrong (sent by SMS and read aloud).")],
-    repeat: Annotated[int, typer.Option("--repeat", min=0, max=100,
+    repeat: Annotated[int, typer.Option("--repeat", parser=whole("--repeat", 0, 100), metavar="N",
                                         help="Walk the whole policy this many more times.")] = 0,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once Twilio accepted the first send.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; send nothing, need no credentials.")]
@@ -199,7 +200,8 @@ def pages(
     ctx: typer.Context,
     c: Context,
     since: Annotated[str | None, typer.Option("--since", help="Only pages from this time (ISO or -1d).")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show only the newest N pages.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", parser=whole("--limit", 1), metavar="N",
+                                       help="Show only the newest N pages.")] = 50,
     all_: Annotated[bool, typer.Option("--all", help="Show every page (no --limit).")] = False,
 ) -> None:
     """List logged pages (newest last; the newest 50 unless --limit or --all)."""
@@ -216,7 +218,7 @@ def pages(
 @options(dir=False)
 def pages_show(
     c: Context,
-    page_id: Annotated[int, typer.Argument(metavar="ID", help="Page id (from `oncall pages`).")],
+    page_id: Annotated[int, typer.Argument(metavar="ID", parser=whole("ID", 1), help="Page id (from `oncall pages`).")],
 ) -> None:
     """One page with all its attempts (CSV: the attempts)."""
     zone = c.zone

@@ -18,6 +18,7 @@ from ..render import Column, Section
 from ..sanitize import terminal_safe
 from ..timeline import MAX_YEAR, MIN_YEAR, Interval, resolve, to_wall
 from .context import Context, RotArg, ToOpt, options, pick_rotations
+from .numbers import decimal
 from .times import parse_range, parse_time
 
 app = typer.Typer()
@@ -174,7 +175,8 @@ def timeline(
     c: Context,
     rotations: RotArg = None,
     start: Annotated[str | None, typer.Option("--from", help="Start: ISO or relative. Default: today 00:00.")] = None,
-    days: Annotated[float, typer.Option("--days", help="How many days across.")] = 7,
+    days: Annotated[float, typer.Option("--days", parser=decimal("--days", "a number of days"), metavar="DAYS",
+                                                 help="How many days across.")] = 7,
     by_person: Annotated[bool, typer.Option("--by-person", help="One row per person instead of per rotation.")] = False,
     svg: Annotated[Path | None, typer.Option("--svg", help="Also save the picture as an SVG file.")] = None,
 ) -> None:

@@ -16,6 +16,7 @@ from .. import render
 from ..errors import NotFound
 from ..render import TIME, Column, Section
 from .context import DEFAULT_DIR, Context, DirOpt, options, use
+from .numbers import whole
 
 app = typer.Typer()
 
@@ -75,7 +76,8 @@ INCIDENTS = (
 @options(dir=False)
 def incidents(
     c: Context,
-    days: Annotated[int, typer.Option("--days", min=0, max=3650, help="Resolved incidents opened this recently.")]
+    days: Annotated[int, typer.Option("--days", parser=whole("--days", 0, 3650), metavar="N",
+                                      help="Resolved incidents opened this recently.")]
     = 7,
 ) -> None:
     """Incidents in the store: every open one, and those resolved in the last --days."""
@@ -104,14 +106,14 @@ def _move(ctx: typer.Context, incident: int, action: str, by: str | None) -> Non
 
 
 @app.command(short_help="Acknowledge an incident: its escalation stops.")
-def ack(ctx: typer.Context, incident: Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62)],
+def ack(ctx: typer.Context, incident: Annotated[int, typer.Argument(metavar="ID", parser=whole("ID", 1, 2**62))],
         by: Annotated[str | None, typer.Option("--by", help="Who acknowledges (default: $USER).")] = None) -> None:
     """Acknowledge incident ID (from `oncall incidents`)."""
     _move(ctx, incident, "acknowledged", by)
 
 
 @app.command(short_help="Resolve an incident: its escalation stops.")
-def resolve(ctx: typer.Context, incident: Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62)],
+def resolve(ctx: typer.Context, incident: Annotated[int, typer.Argument(metavar="ID", parser=whole("ID", 1, 2**62))],
             by: Annotated[str | None, typer.Option("--by", help="Who resolves (default: $USER).")] = None) -> None:
     """Resolve incident ID (from `oncall incidents`)."""
     _move(ctx, incident, "resolved", by)

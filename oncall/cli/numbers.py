@@ -1,0 +1,57 @@
+"""Numbers typed on the command line: ASCII digits only, as a person reads them.
+
+Click's INT and FLOAT convert with ``int()``/``float()``, which take any script's digits
+(``int("５")`` is 5, ``float("٧")`` is 7.0) and, for FLOAT, ``nan`` and ``inf``. Counts, ids
+and lengths typed here are the digits 0-9 (an optional sign; a fraction for ``--days``);
+anything else is one usage line, exit 2, naming the option.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..errors import UsageError
+from ..sanitize import capped
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+
+
+def whole(option: str, lo: int | None = None, hi: int | None = None) -> Callable[[object], int]:
+    """A Typer ``parser`` for ``option``: an integer in ``[lo, hi]`` written in ASCII digits."""
+
+    def parse(value: object) -> int:
+        if isinstance(value, int):  # the declared default, already a number
+            return value
+        text = str(value).strip()
+        if not _WHOLE.fullmatch(text):
+            raise UsageError(f"{option}: {capped(text)!r} is not a whole number (digits 0-9)")
+        n = int(text)
+        if (lo is not None and n < lo) or (hi is not None and n > hi):
+            raise UsageError(f"{option}: {n} is out of range ({_bounds(lo, hi)})")
+        return n
+
+    return parse
+
+
+def decimal(option: str, what: str = "a number") -> Callable[[object], float]:
+    """A Typer ``parser`` for ``option``: a decimal number in ASCII digits (no exponent,
+    no ``nan``/``inf``), ``what`` it is named in the refusal; its range is the command's
+    to check."""
+
+    def parse(value: object) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip()
+        if not _DECIMAL.fullmatch(text):
+            raise UsageError(f"{option}: {capped(text)!r} is not {what} (digits 0-9, optionally a fraction)")
+        return float(text)
+
+    return parse
+
+
+def _bounds(lo: int | None, hi: int | None) -> str:
+    if lo is not None and hi is not None:
+        return f"{lo} to {hi}"
+    return f"at least {lo}" if lo is not None else f"at most {hi}"

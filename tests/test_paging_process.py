@@ -48,10 +48,13 @@ def test_20_concurrent_pages_with_one_dedup_key_send_once(folder, tmp_path):
         results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
         sent = [parse_qs(body) for name, body in twilio.bodies if name == "sms"]
     assert all(code == 0 for code, _, _ in results), [err for _, _, err in results if err]
-    outcomes = sorted(json.loads(out)["outcome"] for _, out, _ in results)
-    assert outcomes == ["duplicate"] * 19 + ["sent"]
-    assert {json.loads(out)["id"] for _, out, _ in results} == {1}
-    assert len(sent) == 1 and sent[0]["To"] == ["+14155550101"]
+    pages = [json.loads(out) for _, out, _ in results]
+    # Seen once in CI under load (2 SMS); what each sender recorded is the evidence.
+    why = [(p["outcome"], p["id"], [(a["person"], a["channel"], a["status"], a["detail"]) for a in p["attempts"]])
+           for p in pages if p["outcome"] != "duplicate"], sent
+    assert sorted(p["outcome"] for p in pages) == ["duplicate"] * 19 + ["sent"], why
+    assert {p["id"] for p in pages} == {1}, why
+    assert len(sent) == 1 and sent[0]["To"] == ["+14155550101"], why
 
 
 def _closed_port() -> int:

@@ -10,6 +10,7 @@ import pytest
 from conftest import write_folder
 
 from oncall.load import load_directory
+from oncall.paging import PagerError
 from oncall.paging.store import open_store
 from oncall.paging.text import MAX_TWIML, twiml
 from oncall.serve import intake
@@ -143,3 +144,30 @@ def test_stepper_walks_steps_at_their_times_and_skips_after_an_unknown_send(tmp_
     stepper.run_due()
     assert pager.sent[2:] == [("voice", "+12125550102")]
     assert [a["status"] for a in store.incident(1)["attempts"]][2:5] == ["unknown", "skipped", "queued"]
+
+
+class _AmbiguousPager(_Pager):
+    """Twilio took the SMS request and never answered (it may have sent)."""
+
+    def send_with_callback(self, channel, to, content, callback):
+        self.sent.append((channel, to))
+        if channel == "sms":
+            raise PagerError("Twilio: no complete answer within 10 s", unknown=True)
+        return f"CA{len(self.sent):032x}", "queued"
+
+
+def test_serve_records_a_send_that_may_have_gone_out_as_unknown_not_error(tmp_path, store_url):
+    """Issue 15 item 5 in serve: an ambiguous send is ``unknown`` (it may have reached the
+    phone), as ``oncall page`` records it; ``error`` would claim nothing was sent."""
+    people = '[people.a]\nphone = "+14155550101"\nnotify = ["sms", "voice"]\n'
+    rot = ('name = "P"\ntimezone = "UTC"\n[[layer]]\nname = "l"\nmembers = ["a"]\nstart = 2000-01-03T00:00:00\n'
+           'every = "1w"\n[[escalation]]\nwho = "p"\nwait = "10m"\n')
+    root = write_folder(tmp_path / "r", {"people.toml": people, "p.toml": rot})
+    store, pager = open_store(), _AmbiguousPager()
+    stepper = Stepper(store, lambda r: load_directory(root, [r]), pager, lambda: T0, "http://x")
+    store.open("p", "k", "alerts", "disk", T0)
+    assert stepper.run_due() == 2  # the SMS, then at once the call
+    assert pager.sent == [("sms", "+14155550101"), ("voice", "+14155550101")]
+    first, second = store.incident(1)["attempts"]
+    assert first["status"] == "unknown" and "may have been sent" in first["detail"]
+    assert second["status"] == "queued"

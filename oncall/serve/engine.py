@@ -108,8 +108,12 @@ class Stepper:
             if self.metrics:
                 self.metrics.sent.labels(channel).inc()
         except PagerError as e:
-            record |= {"status": "error", "error_code": e.code, "detail": str(e)}
-            nxt = (nxt[0], nxt[1], self.now())  # a refused send: the next channel at once
+            # As ``oncall page``: a send Twilio may have acted on is ``unknown`` and never resent;
+            # either way the next channel follows at once.
+            record |= {"status": "unknown", "detail": f"{e}; it may have been sent, so it is not sent again"} \
+                if e.unknown else {"status": "error", "detail": str(e)}
+            record["error_code"] = e.code
+            nxt = (nxt[0], nxt[1], self.now())
             if self.metrics:
                 self.metrics.failed.labels(channel).inc()
         self.store.fired(claim, self.owner, record | {"at": self.now()}, nxt)

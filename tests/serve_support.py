@@ -95,6 +95,8 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
+        self.proc.kill()  # a server that never came up must not outlive its test
+        self.proc.wait(5)
         raise RuntimeError("serve did not answer /healthz in 20 s")
 
     def kill9(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import xml.dom.minidom
 
 import pytest
 from conftest import write_folder
@@ -207,3 +208,72 @@ def test_undelivered_status_moves_to_the_next_channel_before_the_wait_ends(tmp_p
         assert (call["started"] - inc["attempts"][1]["started"]).total_seconds() < 10
     finally:
         s.stop()
+
+
+CAROL = "+13125550103"
+VOICE_FIRST = """
+name = "Platform"
+timezone = "UTC"
+
+[[layer]]
+name = "always-carol"
+members = ["carol"]
+start = 2000-01-03T00:00:00
+every = "1w"
+
+[[escalation]]
+who = "platform"
+wait = "10m"
+[[escalation]]
+who = "alice"
+wait = "10m"
+"""
+
+
+@pytest.fixture
+def called(tmp_path, mock):
+    """A service whose step 1 calls carol (voice only, 10 min): ``(server, incident id, the
+    call's attempt id)`` once Twilio has the call."""
+    people = PEOPLE + f'\n[people.carol]\nname = "Carol"\nphone = "{CAROL}"\nnotify = ["voice"]\n'
+    folder = write_folder(tmp_path / "rotations", {"people.toml": people, "platform.toml": VOICE_FIRST})
+    s = Server(folder, tmp_path / "state", mock).start()
+    try:
+        s.post_json("/v1/alertmanager/platform", alertmanager())
+        assert wait_for(lambda: s.mock.sends(s.account, "Calls") == 1 and _recorded(s) == 1, 8)
+        yield s, s.incidents()[0]["id"], s.latest_attempt()
+    finally:
+        s.stop()
+
+
+def test_pressing_1_on_the_call_acknowledges_and_stops_escalation(called):
+    s, iid, call = called
+    path = f"/v1/twilio/voice?incident={iid}&attempt={call}"
+    code, body = s.twilio(path, {"CallSid": "CA" + "b" * 32, "Digits": "1", "From": "+15005550006", "To": CAROL})
+    assert code == 200 and f"Incident {iid} acknowledged" in body
+    assert xml.dom.minidom.parseString(body).documentElement.tagName == "Response"
+    [inc] = s.incidents()
+    assert inc["state"] == "acknowledged" and inc["acknowledged_by"] == "carol" and inc["next"] is None
+    code, body = s.twilio(path, {"CallSid": "CA" + "b" * 32, "Digits": "1"})
+    assert f"Incident {iid} is already acknowledged" in body
+    assert s.mock.sends(s.account) == 0  # alice's step never comes
+
+
+def test_pressing_9_on_the_call_escalates_to_the_next_step_at_once(called):
+    s, iid, call = called
+    code, body = s.twilio(f"/v1/twilio/voice?incident={iid}&attempt={call}", {"Digits": "9", "To": CAROL})
+    assert code == 200 and f"Escalating incident {iid} now" in body
+    # Step 2 (alice's SMS) was 10 minutes away; it goes out within the service's tick.
+    assert _sms(s, 1, seconds=8) == 1 and wait_for(lambda: _recorded(s) == 2, 5)
+    [inc] = s.incidents()
+    sends = [(a["person"], a["channel"]) for a in inc["attempts"]]
+    assert inc["state"] == "triggered" and sends == [("carol", "voice"), ("alice", "sms")]
+    assert (inc["attempts"][1]["started"] - inc["attempts"][0]["started"]).total_seconds() < 60
+
+
+def test_a_keypress_with_a_bad_signature_changes_nothing(called):
+    s, iid, call = called
+    path = f"/v1/twilio/voice?incident={iid}&attempt={call}"
+    assert s.twilio(path, {"Digits": "1"}, token="another-account-token")[0] == 403
+    assert s.twilio(path, {"Digits": "9"}, token=None)[0] == 403
+    time.sleep(1)
+    assert s.incidents()[0]["state"] == "triggered" and s.mock.sends(s.account) == 0

@@ -1,6 +1,7 @@
 """`oncall notify`: reminders, handoff and change notices, each sent once, at fixed instants
 (issue 13). Delivery is real: email to a local SMTP server (tests/smtp_support.py), SMS
-through the scripted fake pager."""
+through the scripted fake pager. Every test that keeps notices runs on both stores
+(``store_url``: SQLite, and a real PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ end = 2026-03-13T09:00:00
 
 
 @pytest.fixture
-def folder(tmp_path):
+def folder(tmp_path, store_url):
     return write_folder(tmp_path / "rot", {"people.toml": PEOPLE, "ops.toml": OPS})
 
 
@@ -184,7 +185,7 @@ BERLIN = OPS.replace('"Ops"', '"Early"').replace('"UTC"', '"Europe/Berlin"').rep
 
 
 @pytest.fixture
-def early(cli, tmp_path):
+def early(cli, tmp_path, store_url):
     folder = write_folder(tmp_path / "early", {"people.toml": BERLIN_PEOPLE, "early.toml": BERLIN})
 
     def run(at: str):
@@ -242,7 +243,7 @@ def test_dry_run_shows_what_would_go_out_and_records_nothing(cli, folder, smtp):
     assert json.loads(cli("notifications", "--json").out) == []
 
 
-def test_sms_notices_go_through_the_pager(cli, tmp_path, monkeypatch, use_clock):
+def test_sms_notices_go_through_the_pager(cli, tmp_path, monkeypatch, use_clock, store_url):
     import importlib
 
     from oncall.paging.fake import FakePager

@@ -1,5 +1,6 @@
-"""One schema for pages and incidents: versioned migrations, `oncall db`, a v2 page log
-(built here by version 2's own DDL) brought forward without losing a page."""
+"""One schema for pages, incidents and notices: versioned migrations, `oncall db`, a v2 page
+log and a v3 log with notify's tables (each built here by its version's own DDL) brought
+forward without losing a page or a notice."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def _schema_of(path) -> dict:
 
 
 def test_migrations_are_numbered_steps_of_neutral_sql():
-    assert [m.version for m in schema.MIGRATIONS] == list(range(1, schema.VERSION + 1)) and schema.VERSION == 3
+    assert [m.version for m in schema.MIGRATIONS] == list(range(1, schema.VERSION + 1)) and schema.VERSION == 4
     for m in schema.MIGRATIONS:
         for statement in m.statements({"id": "ID", "time": "TIME"}):
             assert "{" not in statement and "AUTOINCREMENT" not in statement and "PRAGMA" not in statement
@@ -123,19 +124,19 @@ def test_a_v2_file_with_serve_tables_merges_them_after_the_pages(tmp_path):
     assert s.open("ops", "grp", "alertmanager", "DiskFull", T0) == (4, True)
     assert s.open_page("ops", "x", T0, T0, "later")[0] == 5  # ids go on after both
     s.close()
-    assert _schema_of(path)["version"] == 3 and not any(t.startswith("legacy") for t in _schema_of(path))
+    assert _schema_of(path)["version"] == 4 and not any(t.startswith("legacy") for t in _schema_of(path))
 
 
 def test_db_migrate_and_status_show_versions_and_counts(tmp_path, cli):
     _v2_file(tmp_path / "state" / "pages.sqlite3")
     r = cli("db", "migrate")
-    assert r.code == 0 and "migrated from schema version 2 to 3" in r.out
-    assert "already at schema version 3" in cli("db", "migrate").out
+    assert r.code == 0 and "migrated from schema version 2 to 4" in r.out
+    assert "already at schema version 4" in cli("db", "migrate").out
     info = json.loads(cli("db", "status", "--json").out)
-    assert (info["backend"], info["schema"]) == ("sqlite", 3)
+    assert (info["backend"], info["schema"]) == ("sqlite", 4)
     assert info["counts"] == {"pages": 3, "incidents": 3, "attempts": 3, "timers": 0, "triggered": 0,
                               "acknowledged": 0, "resolved": 3}
-    assert "schema version 3" in cli("db", "status").out
+    assert "schema version 4" in cli("db", "status").out
 
 
 def test_db_status_without_a_store_creates_nothing(tmp_path, cli):
@@ -150,11 +151,12 @@ def test_a_newer_schema_is_refused_in_one_line_exit_5(tmp_path, cli, args):
     path = tmp_path / "state" / "pages.sqlite3"
     SQLiteStore(path).close()
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 4")
+    db.execute(f"PRAGMA user_version = {schema.VERSION + 1}")
     db.commit()
     db.close()
     r = cli(*args)
-    assert r.code == 5 and r.err.count("\n") == 1 and "schema version 4" in r.err and "newer" in r.err
+    assert r.code == 5 and r.err.count("\n") == 1 and f"schema version {schema.VERSION + 1}" in r.err
+    assert "newer" in r.err
     assert "Traceback" not in r.err
 
 
@@ -167,3 +169,64 @@ def test_a_v2_log_that_cannot_be_written_asks_for_db_migrate(tmp_path, cli, monk
     r = cli("pages")
     assert r.code == 5 and "oncall db migrate" in r.err and "schema version 2" in r.err
     assert r.err.count("\n") == 1 and "Traceback" not in r.err
+
+
+# Version 3's notice tables, as `oncall notify` of that version wrote them (notify/sqlite.py).
+V3_NOTICES = """
+CREATE TABLE IF NOT EXISTS notices (key TEXT PRIMARY KEY, kind TEXT NOT NULL, person TEXT NOT NULL, rotation TEXT,
+    channel TEXT, due TEXT NOT NULL, status TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '', tries INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS notices_status ON notices (status, due);
+CREATE INDEX IF NOT EXISTS notices_updated ON notices (updated);
+CREATE TABLE IF NOT EXISTS notice_state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notice_snapshots (person TEXT PRIMARY KEY, taken TEXT NOT NULL, shifts TEXT NOT NULL);
+"""
+
+
+def _v3_file_with_notices(path):
+    from oncall.paging.sqlite import TYPES
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    for step in schema.MIGRATIONS[:3]:
+        for statement in step.statements(TYPES):
+            db.execute(statement)
+    db.executescript(V3_NOTICES)
+    db.executemany("INSERT INTO notices VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+        ("remind:ops:alice:1h", "reminder", "alice", "ops", "email", S, "sent", "On call in 1h", "Reminder", "",
+         1, S, S),
+        ("change:bob:1", "change", "bob", "ops", None, E, "pending", "Shifts changed", "Your shifts changed", "",
+         0, S, S),
+        ("remind:ops:bob:1d", "reminder", "bob", "ops", "email", S, "failed", "On call in 1d", "Reminder",
+         "ConnectionRefusedError", 3, S, E)])
+    db.execute("INSERT INTO notice_state VALUES ('first_run', ?)", (S,))
+    db.execute("INSERT INTO notice_snapshots VALUES ('bob', ?, ?)", (S, '{"ops": []}'))
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+
+
+def test_a_v3_log_with_notify_tables_migrates_to_v4_without_losing_a_notice(tmp_path, cli):
+    from oncall.notify.plan import Notice
+    from oncall.notify.store import open_notices
+    from oncall.paging.sqlite import SQLiteStore
+
+    path = tmp_path / "state" / "pages.sqlite3"
+    _v3_file_with_notices(path)
+    r = cli("db", "migrate")
+    assert r.code == 0 and "migrated from schema version 3 to 4" in r.out
+    listed = json.loads(cli("notifications", "--json").out)
+    assert [(n["key"], n["status"], n["tries"], n["detail"]) for n in listed] == [
+        ("change:bob:1", "pending", 0, ""), ("remind:ops:alice:1h", "sent", 1, ""),
+        ("remind:ops:bob:1d", "failed", 3, "ConnectionRefusedError")]
+    store = open_notices()
+    sent = Notice("remind:ops:alice:1h", "reminder", "alice", "ops", T0, None, "s", "b")
+    assert store.claim(sent, "email", T0) is False  # sent before the upgrade: never again
+    assert [n.key for n in store.pending(T0 + timedelta(minutes=5))] == ["change:bob:1"]
+    assert store.first_run() == datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
+    assert store.snapshot("bob") == {"ops": []}
+    store.close()
+    fresh = tmp_path / "fresh.sqlite3"
+    SQLiteStore(fresh).close()
+    assert _schema_of(path) == _schema_of(fresh)
+    assert json.loads(cli("db", "status", "--json").out)["schema"] == 4

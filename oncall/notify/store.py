@@ -8,7 +8,8 @@ at a later run (at most ``MAX_TRIES`` sends in all); one that may have gone out
 reads a person's last snapshot, computes the change notice and writes both in one
 atomic step, so a change is announced once however many runs see it.
 
-It lives in the page store's database (``paging.store.open_store`` configuration).
+It lives in the page store's database (``paging.store.open_store`` configuration), as
+schema version 4 (``paging.schema``); the operations are ``rules``, on both backends.
 """
 
 from __future__ import annotations
@@ -64,18 +65,19 @@ class NoticeStore(Protocol):
 
 
 def open_notices(*, readonly: bool = False, env: dict | None = None) -> NoticeStore | None:
-    """The configured notice store (None when ``readonly`` and nothing was stored yet).
-    Raises ``StoreError``."""
-    import os
+    """The notice store in the configured page store's database (``paging.store.open_store``:
+    SQLite by default, PostgreSQL for ``ONCALL_DATABASE_URL=postgresql://…``), migrated to
+    this version's schema. None when ``readonly`` and nothing was stored yet. Raises
+    ``StoreError``."""
     from pathlib import Path
 
-    from ..errors import StoreError
-    from ..paging.store import DATABASE_URL
+    from ..paging.store import POSTGRES, configured_url
 
-    env = os.environ if env is None else env
-    url = env.get(DATABASE_URL, "").strip()
-    if url and not url.startswith("sqlite:///"):
-        raise StoreError(f"{DATABASE_URL}: only sqlite:///PATH stores keep notices in this version")
+    url = configured_url(env)
+    if url.startswith(POSTGRES):
+        from .postgres import PostgresNotices
+
+        return PostgresNotices.reader(url) if readonly else PostgresNotices(url)
     from .sqlite import SQLiteNotices
 
     path = Path(url[len("sqlite://"):]) if url else None

@@ -11,6 +11,11 @@ Version 3 makes a page and an incident one thing: the ``pages`` table becomes
 ``incidents`` (a page's id is its incident's id), attempts belong to incidents, and the
 escalation timers of ``oncall serve`` live beside them. Pages logged before version 3
 come across as resolved incidents, with their outcomes and attempts unchanged.
+
+Version 4 adds the notice log of ``oncall notify`` (``oncall.notify.store``): one row per
+notice key, the first run's instant, and per person what was last announced. SQLite files
+of version 3 may already hold these tables, made by the notify code of that version; the
+SQLite backend sets them aside and copies them into version 4's (``sqlite.LEGACY``).
 """
 
 from __future__ import annotations
@@ -97,6 +102,27 @@ CREATE TABLE timers (
 );
 CREATE INDEX timers_due ON timers (due);
 CREATE TABLE sms_opt_outs (phone TEXT PRIMARY KEY, since {time} NOT NULL)
+"""),
+    Migration(4, "the notice log: reminders, handoff and change notices, and what each person was told", """
+CREATE TABLE notices (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    person TEXT NOT NULL,
+    rotation TEXT,
+    channel TEXT,
+    due {time} NOT NULL,
+    status TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    tries INTEGER NOT NULL DEFAULT 0,
+    created {time} NOT NULL,
+    updated {time} NOT NULL
+);
+CREATE INDEX notices_status ON notices (status, due);
+CREATE INDEX notices_updated ON notices (updated);
+CREATE TABLE notice_state (name TEXT PRIMARY KEY, value {time} NOT NULL);
+CREATE TABLE notice_snapshots (person TEXT PRIMARY KEY, taken {time} NOT NULL, shifts TEXT NOT NULL)
 """),
 )
 VERSION = MIGRATIONS[-1].version

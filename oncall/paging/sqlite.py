@@ -35,8 +35,10 @@ from .store import ACKNOWLEDGED, DEFAULT_LIMIT, LEASE, PAGE_SOURCES, RESOLVED, T
 PATIENCE = 20.0  # seconds a writer waits for a lock before giving up
 NOTICE = 1.0  # seconds of waiting before the user is told
 TYPES = {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "time": "TEXT"}
-# Tables a version-2 file may hold from ``oncall serve`` before the schema knew them.
-LEGACY = ("incidents", "incident_attempts", "incident_timers", "sms_opt_outs")
+# Tables a file of a version may hold, made by that version's code before the schema knew
+# them: set aside before the migrations run and merged after (``_MERGE``).
+LEGACY = {2: ("incidents", "incident_attempts", "incident_timers", "sms_opt_outs"),
+          3: ("notices", "notice_state", "notice_snapshots")}
 
 # Attempts that really went out (or may have): they count against the rate limit.
 _SENT = "(sid IS NOT NULL OR status = 'sending')"
@@ -91,19 +93,31 @@ def _check_schema(db: sqlite3.Connection, path: Path) -> int:
 
 def _migrate(db: sqlite3.Connection, version: int) -> None:
     """Apply every step after ``version``, in the caller's transaction."""
-    legacy = version == 2 and set(LEGACY) & _tables(db)
-    if legacy:
+    present = _tables(db)
+    legacy = [v for v, tables in sorted(LEGACY.items()) if v >= version and set(tables) & present]
+    for v in legacy:
+        names = ",".join("?" * len(LEGACY[v]))
         for (index,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND"
-                                   f" tbl_name IN ({','.join('?' * len(LEGACY))})", LEGACY).fetchall():
+                                   f" tbl_name IN ({names})", LEGACY[v]).fetchall():
             db.execute(f"DROP INDEX {index}")  # their names are the new schema's
-        for table in LEGACY:
+        for table in LEGACY[v]:
             db.execute(f"ALTER TABLE {table} RENAME TO legacy_{table}")
     for step in MIGRATIONS[version:]:
         for statement in step.statements(TYPES):
             db.execute(statement)
-    if legacy:
-        _merge_legacy(db)
+    for v in legacy:
+        _MERGE[v](db)
+        for table in reversed(LEGACY[v]):
+            db.execute(f"DROP TABLE legacy_{table}")
     db.execute(f"PRAGMA user_version = {VERSION}")
+
+
+def _merge_notices(db: sqlite3.Connection) -> None:
+    """Version 3's notice tables (``CREATE TABLE IF NOT EXISTS`` by ``oncall notify``) into
+    version 4's, row for row: a notice sent before stays sent, a snapshot stays announced."""
+    for table in LEGACY[3]:
+        columns = ",".join(r[1] for r in db.execute(f"PRAGMA table_info({table})"))
+        db.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM legacy_{table}")
 
 
 def _merge_legacy(db: sqlite3.Connection) -> None:
@@ -122,8 +136,9 @@ def _merge_legacy(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO timers SELECT incident_id + ?, step, chan, due, lease_until, owner, attempt_id + ?"
                " FROM legacy_incident_timers", (inc, att))
     db.execute("INSERT INTO sms_opt_outs SELECT * FROM legacy_sms_opt_outs")
-    for table in reversed(LEGACY):
-        db.execute(f"DROP TABLE legacy_{table}")
+
+
+_MERGE = {2: _merge_legacy, 3: _merge_notices}
 
 
 class SQLiteStore(Incidents):

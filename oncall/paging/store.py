@@ -51,6 +51,7 @@ from ..errors import StoreError
 from ..wording import plural, rounded_duration
 
 DATABASE_URL = "ONCALL_DATABASE_URL"
+POSTGRES = ("postgresql://", "postgres://")  # the URL forms libpq reads
 DEFAULT_LIMIT = 50  # pages listed by default (``pages --limit``, ``--all``)
 TRIGGERED, ACKNOWLEDGED, RESOLVED = "triggered", "acknowledged", "resolved"
 PAGE_SOURCES = ("page", "test")  # incidents that ``pages`` lists
@@ -247,6 +248,18 @@ class Store(PageStore, IncidentStore, Protocol):
     """The store ``open_store`` returns: pages and incidents in one schema."""
 
 
+def configured_url(env: dict | None = None) -> str:
+    """``ONCALL_DATABASE_URL`` from ``env`` (the environment), "" when unset; ``StoreError``
+    for a scheme no backend serves."""
+    env = os.environ if env is None else env
+    url = env.get(DATABASE_URL, "").strip()
+    if url and not url.startswith((*POSTGRES, "sqlite:///")):
+        scheme = url.split(":", 1)[0]
+        raise StoreError(f"{DATABASE_URL}: {scheme!r} stores are not supported by this version "
+                         "(use postgresql://…, sqlite:///PATH, or leave it unset for SQLite in the state dir)")
+    return url
+
+
 def open_store(*, readonly: bool = False, on_wait: Callable[[str], None] | None = None,
                env: dict | None = None, pooled: bool = False) -> Store | None:
     """The configured store, migrated to this version's schema. ``readonly`` (listing):
@@ -255,16 +268,11 @@ def open_store(*, readonly: bool = False, on_wait: Callable[[str], None] | None 
     another process holds the store and we are waiting for it. One store may be shared
     by a service's threads; ``pooled`` gives them a pool of connections where the backend
     has connections (PostgreSQL). Raises ``StoreError``."""
-    env = os.environ if env is None else env
-    url = env.get(DATABASE_URL, "").strip()
-    if url.startswith(("postgresql://", "postgres://")):
+    url = configured_url(env)
+    if url.startswith(POSTGRES):
         from .postgres import PostgresStore
 
         return PostgresStore.reader(url) if readonly else PostgresStore(url, pooled=pooled)
-    if url and not url.startswith("sqlite:///"):
-        scheme = url.split(":", 1)[0]
-        raise StoreError(f"{DATABASE_URL}: {scheme!r} stores are not supported by this version "
-                         "(use postgresql://…, sqlite:///PATH, or leave it unset for SQLite in the state dir)")
     from pathlib import Path
 
     from .sqlite import SQLiteStore, default_path

@@ -136,7 +136,7 @@ def _lifespan(stepper, wake: asyncio.Event, tick: float, notices: tuple[Callable
 async def every(job: Callable[[], int], seconds: float, stop: asyncio.Event) -> None:
     """``job()`` in a worker thread, then again ``seconds`` later, until ``stop``; a
     failing run is logged and the next one comes as usual."""
-    said = None  # a store refusal (an outage, or notices not kept in this store) is said once, not per run
+    said = None  # a store refusal (an outage) is said once, not per run
     while not stop.is_set():
         try:
             await asyncio.to_thread(job)

@@ -171,3 +171,24 @@ def test_serve_records_a_send_that_may_have_gone_out_as_unknown_not_error(tmp_pa
     first, second = store.incident(1)["attempts"]
     assert first["status"] == "unknown" and "may have been sent" in first["detail"]
     assert second["status"] == "queued"
+
+
+def test_serve_sends_an_email_step_by_email_not_as_a_phone_call(tmp_path, store_url, smtp):
+    """serve knew only SMS and voice: a person's ``email`` channel went to Twilio as a call
+    to their phone, reading TwiML. Other channels go through the channel registry."""
+    people = ('[people.a]\nname = "Ann"\nphone = "+14155550101"\nemail = "ann@example.org"\n'
+              'notify = ["email", "sms"]\n')
+    rot = ('name = "P"\ntimezone = "UTC"\n[[layer]]\nname = "l"\nmembers = ["a"]\nstart = 2000-01-03T00:00:00\n'
+           'every = "1w"\n[[escalation]]\nwho = "p"\nwait = "10m"\n')
+    root = write_folder(tmp_path / "r", {"people.toml": people, "p.toml": rot})
+    store, pager, now = open_store(), _Pager(), [T0]
+    stepper = Stepper(store, lambda r: load_directory(root, [r]), pager, lambda: now[0], "http://x")
+    store.open("p", "k", "alerts", "disk full", T0)
+    assert stepper.run_due() == 1
+    assert pager.sent == []  # nothing went to Twilio for the email channel
+    [mail] = smtp.messages
+    assert mail["To"].addresses[0].addr_spec == "ann@example.org" and "disk full" in mail["Subject"]
+    [attempt] = store.incident(1)["attempts"]
+    assert (attempt["channel"], attempt["status"]) == ("email", "sent")
+    now[0] = T0 + timedelta(minutes=5)  # the step's wait, shared by its two channels
+    assert stepper.run_due() == 1 and pager.sent == [("sms", "+14155550101")]

@@ -94,22 +94,26 @@ class Stepper:
         self._send(claim, inc, d.rotations[inc["rotation"]].name, person, chans[claim.chan], nxt)
 
     def _send(self, claim: Claim, inc: dict, name: str, person, channel: str, nxt) -> None:
-        base = f"{self.public_url}/v1/twilio"
-        callback = f"{base}/status?attempt={claim.attempt_id}"
-        if channel == "sms":
-            content = sms_body(inc["rotation"], inc["id"], inc["message"])
-        else:
-            content = twiml(name, inc["id"], inc["message"],
-                            gather=f"{base}/voice?incident={inc['id']}&attempt={claim.attempt_id}")
-        record = {"person": person.id, "phone": person.phone, "channel": channel}
+        """Page ``person`` on ``channel``: SMS and voice through Twilio with status callbacks
+        (and the call's keypresses), any other channel through its registry ``send``."""
+        record = {"person": person.id, "channel": channel}
         try:
-            sid, status = self.pager.send_with_callback(channel, person.phone, content, callback)
+            if channel in ("sms", "voice"):
+                record["phone"] = person.phone
+                sid, status = self._twilio(claim, inc, name, person.phone, channel)
+            else:
+                from ..paging import channels
+
+                chan = channels.get(channel)
+                sent = chan.send(self.pager, getattr(person, chan.address),
+                                 channels.PageText(inc["rotation"], name, inc["id"], inc["message"]))
+                sid, status = sent.sid, sent.status
             record |= {"sid": sid, "status": status}
             if self.metrics:
                 self.metrics.sent.labels(channel).inc()
         except PagerError as e:
-            # As ``oncall page``: a send Twilio may have acted on is ``unknown`` and never resent;
-            # either way the next channel follows at once.
+            # As ``oncall page``: a send the provider may have acted on is ``unknown`` and never
+            # resent; either way the next channel follows at once.
             record |= {"status": "unknown", "detail": f"{e}; it may have been sent, so it is not sent again"} \
                 if e.unknown else {"status": "error", "detail": str(e)}
             record["error_code"] = e.code
@@ -117,3 +121,13 @@ class Stepper:
             if self.metrics:
                 self.metrics.failed.labels(channel).inc()
         self.store.fired(claim, self.owner, record | {"at": self.now()}, nxt)
+
+    def _twilio(self, claim: Claim, inc: dict, name: str, phone: str, channel: str) -> tuple[str, str]:
+        base = f"{self.public_url}/v1/twilio"
+        callback = f"{base}/status?attempt={claim.attempt_id}"
+        if channel == "sms":
+            content = sms_body(inc["rotation"], inc["id"], inc["message"])
+        else:
+            content = twiml(name, inc["id"], inc["message"],
+                            gather=f"{base}/voice?incident={inc['id']}&attempt={claim.attempt_id}")
+        return self.pager.send_with_callback(channel, phone, content, callback)

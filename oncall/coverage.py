@@ -14,7 +14,7 @@ Warnings (``coverage_warnings``) never make ``check`` fail; cover suggestions ar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from .coverage_warnings import on_call_twice, rotation_warnings
@@ -116,7 +116,7 @@ def _unreachable(rotation: Rotation, parts: list[tuple]) -> list[Finding]:
 
 
 def _step_schedule(rotation: Rotation, i: int, schedule_of: Callable[[str], list[Segment]],
-                   known: set[str], start: datetime, end: datetime) -> list[Segment] | None:
+                   known: Container[str], start: datetime, end: datetime) -> list[Segment] | None:
     """Who escalation step ``i`` pages over the horizon; None if it names an unknown rotation."""
     step = rotation.steps[i]
     if step.kind == "person":
@@ -125,7 +125,7 @@ def _step_schedule(rotation: Rotation, i: int, schedule_of: Callable[[str], list
 
 
 def _escalation(rotation: Rotation, people: dict[str, Person], cover: list[Interval], start: datetime,
-                end: datetime, schedule_of: Callable[[str], list[Segment]], known: set[str],
+                end: datetime, schedule_of: Callable[[str], list[Segment]], known: Container[str],
                 own_parts: list[tuple]):
     """``no-step-reachable`` problems and ``escalation-repeats-person`` warnings."""
     if not rotation.escalation:
@@ -175,8 +175,9 @@ def check_rotation(rotation: Rotation, people: dict[str, Person], start: datetim
     ``rotations`` lets escalation steps that name other rotations be resolved (steps naming
     a rotation not given are skipped); ``schedule_of`` shares computed schedules.
     """
-    rotations = dict(rotations or {})
-    rotations.setdefault(rotation.id, rotation)
+    rotations = rotations or {}
+    if rotation.id not in rotations:  # copied only then: a check of every rotation would copy n times
+        rotations = {**rotations, rotation.id: rotation}
     schedule_of = schedule_of or Schedules(rotations, start, end)
     report = Report()
     segs = schedule_of(rotation.id)
@@ -185,8 +186,7 @@ def check_rotation(rotation: Rotation, people: dict[str, Person], start: datetim
         report.problems.append(Finding(rotation.id, "gap", a, b))
     parts = _unreachable_parts(segs, people, cover)
     report.problems.extend(_unreachable(rotation, parts))
-    esc_problems, esc_warnings = _escalation(rotation, people, cover, start, end, schedule_of, set(rotations),
-                                             parts)
+    esc_problems, esc_warnings = _escalation(rotation, people, cover, start, end, schedule_of, rotations, parts)
     report.problems.extend(esc_problems)
     report.problems.sort(key=lambda f: (f.start, f.kind, f.person or ""))
     report.warnings.extend(rotation_warnings(rotation, people, segs, start, end, max_duty, min_rest))

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from .findings import Finding
 from .model import Person, Rotation, Segment
 from .schedule import layer_segments, stretches
-from .timeline import Interval, merge, to_wall
+from .timeline import Interval, join_runs, merge, to_wall
 from .wording import rounded_duration
 
 # Wall-clock and real lengths differ by the offset changes in between: a few hours, a
@@ -112,9 +112,18 @@ def on_call_twice(schedules: dict[str, list[Segment]]) -> list[Finding]:
     """``on-call-twice`` warnings: a person on call in two of ``schedules`` at once.
 
     Reported once per overlap and pair of rotations (the first, by id, names the finding)."""
+    # Only someone in two rotations can be on call twice: everyone else's stretches are
+    # never made (in most organisations that is nearly everyone).
+    first: dict[str, str] = {}
+    shared: set[str] = set()
+    for rid, segs in schedules.items():
+        for who in {s.person for s in segs}:
+            if first.setdefault(who, rid) != rid:
+                shared.add(who)
+    shared.discard(None)
     by_person: dict[str, list[_Run]] = defaultdict(list)
     for rid, segs in schedules.items():
-        for who, a, b in stretches(segs):
+        for who, a, b in join_runs((s.person, s.start, s.end) for s in segs if s.person in shared):
             by_person[who].append(_Run(a, b, rid))
     out: list[Finding] = []
     for who, runs in by_person.items():

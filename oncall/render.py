@@ -34,7 +34,7 @@ def _plain(value: Any, tz: ZoneInfo | timezone) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(tz).isoformat(timespec="seconds")
     if isinstance(value, dict):
-        return {k: _plain(v, tz) for k, v in value.items()}
+        return {k: v if v is None or type(v) is str else _plain(v, tz) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v, tz) for v in value]
     return value
@@ -49,23 +49,51 @@ def to_json(rows: Any, tz: ZoneInfo | timezone | None = None) -> str:
 def write_json_list(rows: Iterable[dict], tz: ZoneInfo | timezone | None = None, stream=None) -> None:
     """Write ``rows`` as ``print(to_json(list(rows), tz))`` would, byte for byte, one row
     at a time: a long listing never holds every row and its text at once."""
+    out = stream or sys.stdout
+    _write_rows(rows, tz or timezone.utc, out, "")
+    out.write("\n")
+
+
+def write_json(body: Any, tz: ZoneInfo | timezone | None = None, stream=None) -> None:
+    """Write ``body`` as ``print(to_json(body, tz))`` would, byte for byte; an object of
+    lists (``check``'s problems and warnings) is written a row at a time, as a list is."""
+    from json.encoder import encode_basestring
+
+    out = stream or sys.stdout
+    if isinstance(body, list):
+        return write_json_list(body, tz, out)
+    if not (isinstance(body, dict) and body and all(isinstance(v, list) for v in body.values())):
+        print(to_json(body, tz), file=out)
+        return
+    sep = "{\n"
+    for key in sorted(body):
+        out.write(f"{sep}  {encode_basestring(key)}: ")
+        _write_rows(body[key], tz or timezone.utc, out, "  ")
+        sep = ",\n"
+    out.write("\n}\n")
+
+
+def _write_rows(rows: Iterable[Any], zone: ZoneInfo | timezone, out, indent: str) -> None:
+    """A JSON list at ``indent`` as ``json.dumps(indent=2, sort_keys=True)`` lays it out
+    there, a row at a time. The common row, a flat object of strings and nulls, is
+    written without the encoder (whose indenting form is pure Python, the slow part of
+    a big listing)."""
     import json
     from json.encoder import encode_basestring
 
-    zone = tz or timezone.utc
-    out = stream or sys.stdout
+    inner = indent + "  "
     sep = "[\n"
     for row in rows:
         row = _plain(row, zone)
-        if row and all(v is None or isinstance(v, str) for v in row.values()):  # the common row: no encoder
-            body = ",\n".join(f"    {encode_basestring(k)}: {'null' if row[k] is None else encode_basestring(row[k])}"
-                              for k in sorted(row))
-            text = "  {\n" + body + "\n  }"
+        if isinstance(row, dict) and row and all(v is None or isinstance(v, str) for v in row.values()):
+            body = ",\n".join(f"{inner}  {encode_basestring(k)}: "
+                              f"{'null' if row[k] is None else encode_basestring(row[k])}" for k in sorted(row))
+            text = f"{inner}{{\n{body}\n{inner}}}"
         else:
-            text = "  " + json.dumps(row, sort_keys=True, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            text = inner + json.dumps(row, sort_keys=True, indent=2, ensure_ascii=False).replace("\n", "\n" + inner)
         out.write(sep + text)
         sep = ",\n"
-    out.write("[]\n" if sep == "[\n" else "\n]\n")
+    out.write("[]" if sep == "[\n" else f"\n{indent}]")
 
 
 def when(t: datetime | None, tz: ZoneInfo) -> str:
@@ -119,7 +147,7 @@ def emit(c, *sections: Section, body: Any = None, show: Callable[[], None] | Non
     all, else every section as a table."""
     if c.format == "json":
         if body is not None:
-            print(to_json(body, c.out_zone))
+            write_json(body, c.out_zone)
         else:
             write_json_list((_public(r) for r in sections[0].rows), c.out_zone)
     elif c.format == "csv":

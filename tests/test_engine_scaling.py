@@ -105,3 +105,65 @@ def test_on_call_twice_across_2000_rotations_sharing_people_is_a_sweep():
     assert len(found) == n - 1
     assert found[0].message == "dana is on call in r0000 and r0001 at once"
     assert cost < _budget(n), cost
+
+
+class CountedEq(Counted):
+    """Also counts equality tests (joining consecutive segments compares ends and starts)."""
+
+    def __eq__(self, other):
+        Counted.comparisons += 1
+        return datetime.__eq__(self, other)
+
+    __hash__ = datetime.__hash__
+
+
+def _eq_at(hours: float) -> CountedEq:
+    t = T0 + hours * HOUR
+    return CountedEq(t.year, t.month, t.day, t.hour, t.minute, tzinfo=timezone.utc)
+
+
+def test_on_call_twice_looks_only_at_people_in_two_rotations():
+    n = 2000
+    # Every rotation has people of its own (20 alternating shifts), except dana, who is
+    # in two of them at once: the others' 40,000 segments cannot be on call twice.
+    hours = [_eq_at(h) for h in range(21)]
+    schedules = {f"r{i:04d}": [Segment(f"r{i:04d}", f"p{i}-{k % 2}", hours[k], hours[k + 1], "layer:a")
+                               for k in range(20)] for i in range(n)}
+    schedules["r0000"].append(Segment("r0000", "dana", _eq_at(30), _eq_at(40), "override"))
+    schedules["r0001"].append(Segment("r0001", "dana", _eq_at(35), _eq_at(45), "override"))
+    found = []
+    cost = _comparisons(lambda: found.extend(on_call_twice(schedules)))
+    assert [(w.person, w.start, w.end) for w in found] == [("dana", _at(35), _at(40))]
+    assert cost < 100, cost
+
+
+class CountingTable(dict):
+    """A rotation table that counts how many of its entries are read, one by one or by
+    iterating (a copy of it reads every entry)."""
+
+    reads = 0
+
+    def __iter__(self):
+        for key in super().__iter__():
+            CountingTable.reads += 1
+            yield key
+
+    def __getitem__(self, key):
+        CountingTable.reads += 1
+        return super().__getitem__(key)
+
+
+def test_check_of_1000_rotations_reads_each_rotation_a_bounded_number_of_times():
+    from oncall.coverage import check
+    from oncall.model import Directory
+
+    n = 1000
+    rotations = CountingTable({f"r{i:04d}": Rotation(f"r{i:04d}", "R", "UTC", (Layer(
+        "weekly", (f"a{i}", f"b{i}"), datetime(2026, 1, 5, 9), timedelta(weeks=1), "UTC"),)) for i in range(n)})
+    people = {p: Person(p, p, "+14155550101", phone_ok=True) for i in range(n) for p in (f"a{i}", f"b{i}")}
+    CountingTable.reads = 0
+    report = check(Directory(people, rotations), sorted(rotations), datetime(2026, 1, 5, 9, tzinfo=timezone.utc),
+                   datetime(2026, 1, 19, 9, tzinfo=timezone.utc))
+    assert report.problems == []
+    # Checking each rotation must not copy the table (n reads each: n squared in all).
+    assert CountingTable.reads < 10 * n, CountingTable.reads

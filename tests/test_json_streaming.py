@@ -43,3 +43,20 @@ def test_shifts_json_streams_rows_one_at_a_time(monkeypatch, cli):
     r = cli("shifts", "--dir", str(BUNDLED), "--from", "2026-03-01T00:00Z", "--days", "7", "--json")
     assert r.code == 0 and r.out.startswith("[\n  {\n")
     assert seen and not issubclass(seen[0], (list, tuple))
+
+
+@pytest.mark.parametrize("body", [
+    {"problems": ROWS, "warnings": []},
+    {"problems": [], "suggestions": ROWS[2:], "warnings": ROWS[:2]},
+    {"problems": [], "warnings": []},
+    {"a": ROWS, "b": 3},
+    {},
+    ROWS,
+    "text",
+], ids=["check", "three-lists", "empty-lists", "not-all-lists", "empty", "list", "scalar"])
+@pytest.mark.parametrize("tz", [None, ZoneInfo("America/New_York")], ids=["utc", "new-york"])
+def test_streamed_json_object_of_lists_is_byte_identical_to_to_json(body, tz):
+    """`check --json`'s object of lists is written a row at a time, the same bytes."""
+    out = io.StringIO()
+    render.write_json(body, tz, out)
+    assert out.getvalue() == render.to_json(body, tz) + "\n"

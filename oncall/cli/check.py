@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from itertools import chain
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +65,7 @@ def check_cmd(
     body = {"problems": problems, "warnings": warnings}
     if suggest:
         body["suggestions"] = suggestions
-    findings = [{"severity": "problem"} | p for p in problems] + [{"severity": "warning"} | w for w in warnings]
+    findings = chain(({"severity": "problem"} | p for p in problems), ({"severity": "warning"} | w for w in warnings))
     render.emit(c, Section(findings, FINDINGS), body=body,
                 show=lambda: _print_check(problems, warnings, suggestions if suggest else None, ids, a, b, zone))
     if problems:

@@ -33,14 +33,15 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 END = datetime(2027, 1, 1, tzinfo=timezone.utc)
 
 
-def generate(root: Path, rotations: int, seed: int = 4) -> None:
+def generate(root: Path, rotations: int, seed: int = 4, engineers: int | None = None) -> None:
     """Write an organisation of ``rotations`` teams to ``root``.
 
     Each team has six engineers of its own and three layers: a weekly 24/7 primary, a
     daily business-hours layer (mon-fri 09:00-17:00) and a daily night layer
     (22:00-06:00), on the team's own zone. One team in ten borrows an engineer of the
     team before it; half escalate to their manager; a fifth of the engineers take nine
-    days off; 100 teams have a two-day override.
+    days off; 100 teams have a two-day override. With ``engineers``, engineer numbers
+    wrap at that many: teams share people (issue 15 item 16's odd folders).
     """
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
@@ -49,6 +50,8 @@ def generate(root: Path, rotations: int, seed: int = 4) -> None:
         zone = ZONES[r % len(ZONES)]
         for i in range(6):
             n = r * 6 + i
+            if engineers is not None and n >= engineers:
+                continue
             lines += [f"[people.e{n}]", f'name = "Engineer {n}"', f'phone = "+1415555{n % 10000:04d}"',
                       f'timezone = "{zone}"']
             if n % 5 == 0:
@@ -59,9 +62,10 @@ def generate(root: Path, rotations: int, seed: int = 4) -> None:
     (root / "people.toml").write_text("\n".join(lines))
     with_override = set(rng.sample(range(rotations), min(100, rotations)))
     for r in range(rotations):
-        e = [f"e{r * 6 + i}" for i in range(6)]
+        wrap = engineers or 6 * rotations
+        e = [f"e{(r * 6 + i) % wrap}" for i in range(6)]
         if r % 10 == 9:
-            e[2] = f"e{(r - 1) * 6 + 3}"
+            e[2] = f"e{((r - 1) * 6 + 3) % wrap}"
         body = [f'name = "Team {r}"', f'timezone = "{ZONES[r % len(ZONES)]}"', "",
                 "[[layer]]", 'name = "primary"', f'members = ["{e[0]}", "{e[1]}", "{e[2]}"]',
                 "start = 2025-12-29T09:00:00", 'every = "1w"', "",

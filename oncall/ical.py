@@ -35,6 +35,8 @@ import heapq
 import html
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from . import ical_tz
@@ -62,8 +64,7 @@ class Options:
     phones: bool = True
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):
     key: str  # the UID without the person and "@oncall"
     stamp: datetime
     start: datetime
@@ -146,8 +147,10 @@ def person_feed(d: Directory, person: str, rotation_ids: list[str], start: datet
 
 
 def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, options: Options) -> list[_Event]:
-    segs = final_schedule(rot, start, end)
     wide = final_schedule(rot, start - LOOK, end + LOOK)
+    # The schedule of [start, end) is the wider one cut to it: computed once, not twice.
+    segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
+            for s in wide if s.end > start and s.start < end]
     starts = [s.start for s in wide]
     notes = _Notes(rot.overrides)
     out = []
@@ -284,7 +287,7 @@ def _local(t: datetime, tz: ZoneInfo) -> str:
 
 
 def _vevent_body(e: _Event, tz: ZoneInfo | None, options: Options) -> bytes:
-    from .ical_write import duration, line, text
+    from .ical_write import duration, folded, text
 
     lines = [f"DTSTAMP:{_utc(e.stamp)}", _when("DTSTART", e.start, tz), _when("DTEND", e.end, tz),
              f"SUMMARY:{text(e.summary)}", f"DESCRIPTION:{text(e.description)}", "STATUS:CONFIRMED",
@@ -297,22 +300,33 @@ def _vevent_body(e: _Event, tz: ZoneInfo | None, options: Options) -> bytes:
             lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{text(e.summary)}",
                       f"TRIGGER:{duration(-options.remind)}", "END:VALARM"]
     lines.append("END:VEVENT")
-    return b"".join(line(x) for x in lines)
+    return "".join(map(folded, lines)).encode()
 
 
 def _utc(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return _basic(t.astimezone(UTC)) + "Z"
+
+
+def _basic(t: datetime) -> str:
+    """``20260105T090000``: RFC 5545's form of ``t``'s fields (isoformat is C, strftime slow)."""
+    return t.isoformat(timespec="seconds")[:19].replace("-", "").replace(":", "")
 
 
 def _when(name: str, t: datetime, tz: ZoneInfo | None) -> str:
     """``DTSTART;TZID=Zone:local`` or, in UTC, ``DTSTART:...Z`` when the wall time is
     ambiguous there (readers disagree about which occurrence, or where a gap goes)."""
-    if tz is None:
-        return f"{name}:{_utc(t)}"
+    wall = None if tz is None else _wall(t, tz)
+    return f"{name}:{_utc(t)}" if wall is None else f"{name};TZID={tz.key}:{wall}"
+
+
+@lru_cache(maxsize=4096)  # one event's end is the next one's start
+def _wall(t: datetime, tz: ZoneInfo) -> str | None:
+    """``t`` on ``tz``'s wall clock in RFC 5545's form; None when that wall time occurs
+    twice or never there."""
     wall = to_wall(t, tz)
     if wall.replace(tzinfo=tz, fold=0).utcoffset() != wall.replace(tzinfo=tz, fold=1).utcoffset():
-        return f"{name}:{_utc(t)}"
-    return f"{name};TZID={tz.key}:{wall:%Y%m%dT%H%M%S}"
+        return None
+    return _basic(wall)
 
 
 # --- the publishable folder -----------------------------------------------------------

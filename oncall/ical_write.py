@@ -1,11 +1,15 @@
 """Feed bytes through ``icalendar``: its components and serializer for the calendar and
 its VTIMEZONEs, its TEXT escaping and line folding for every event.
 
-Events are written as content lines with ``icalendar``'s own escaping (``vText``) and
-folding (``Contentline``), not as ``icalendar.Event`` components: building and
-serializing a component costs about 0.7 ms an event (measured: 10,000 events in 7.2 s),
-which would make ``export --all`` of 100 rotations (250,000 events) take minutes. Each
-event's lines are made once and shared by the rotation feed and the person's feed.
+Events are written as content lines with ``icalendar``'s escaping and folding rules,
+not as ``icalendar.Event`` components: building and serializing a component costs about
+0.7 ms an event (measured: 10,000 events in 7.2 s), which would make ``export --all`` of
+100 rotations (250,000 events) take minutes. TEXT escaping is ``vText``'s chain of
+replacements, and an ASCII line is folded where ``Contentline`` folds it (every 74
+octets, never after a lone backslash or caret), without its per-character loop, which
+cost most of an ``export --all`` (tests/test_export.py compares both with ``icalendar``
+on random text). Each event's lines are made once and shared by the rotation feed and
+the person's feed.
 ``icalendar`` is imported only here, and this module only by ``export``.
 
 Every text passes ``sanitize.xml_safe`` first: ANSI sequences and control characters
@@ -26,24 +30,46 @@ CRLF = b"\r\n"
 
 @lru_cache(maxsize=8192)
 def text(value: str) -> str:
-    """RFC 5545 TEXT, by ``icalendar``: ``\\ ; , newline`` escaped; CR and CRLF are
-    newlines."""
-    from icalendar.prop import vText
-
+    """RFC 5545 TEXT as ``icalendar``'s ``vText`` writes it: ``\\ ; , newline`` escaped;
+    CR and CRLF are newlines."""
     # icalendar turns a literal backslash-N into a newline before escaping; a note that
     # says "C:\\New" must keep its backslash, so escape around each one.
-    return "\\\\N".join(vText(part).to_ical().decode() for part in xml_safe(value).split("\\N"))
+    return "\\\\N".join(map(_escape, xml_safe(value).split("\\N")))
+
+
+def _escape(part: str) -> str:
+    return (part.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
 def line(content: str) -> bytes:
-    """One content line, folded by ``icalendar`` (at most 75 octets a physical line,
-    no UTF-8 character or escape split), ending in CRLF."""
-    data = content.encode()
-    if len(data) <= 75:  # folding would leave it as is
-        return data + CRLF
+    """One content line, folded as ``icalendar`` folds it (at most 75 octets a physical
+    line, no UTF-8 character or escape split), ending in CRLF."""
+    return folded(content).encode()
+
+
+def folded(content: str) -> str:
+    """``line`` before encoding: an event's lines are joined first, then encoded once."""
+    if content.isascii():  # an octet a character
+        return (content if len(content) <= 75 else _fold_ascii(content)) + "\r\n"
+    if len(content.encode()) <= 75:  # folding would leave it as is
+        return content + "\r\n"
     from icalendar.parser import Contentline
 
-    return Contentline(content).to_ical() + CRLF
+    return Contentline(content).to_ical().decode() + "\r\n"
+
+
+def _fold_ascii(content: str) -> str:
+    """``Contentline``'s folding of an ASCII line: 74 characters a physical line, the
+    last one carried to the next when it is a backslash or caret (an escape is not split)."""
+    out = []
+    i = 0
+    while len(content) - i > 74:
+        n = 73 if content[i + 73] in "\\^" else 74
+        out.append(content[i:i + n])
+        i += n
+    out.append(content[i:])
+    return "\r\n ".join(out)
 
 
 @lru_cache(maxsize=16)
@@ -67,15 +93,14 @@ def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events:
         cal.add(key, vInline(text(name)))
     cal.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(timedelta(hours=1)))
-    for tzid, obs in zones:
-        cal.add_component(_vtimezone(tzid, obs))
     head = cal.to_ical(sorted=False)
     end = b"END:VCALENDAR" + CRLF
     assert head.endswith(end)
-    return b"".join([head[: -len(end)], *events, end])
+    return b"".join([head[: -len(end)], *(_vtimezone(tzid, obs) for tzid, obs in zones), *events, end])
 
 
-def _vtimezone(tzid: str, obs: tuple[Observance, ...]):
+@lru_cache(maxsize=64)  # export --all writes the same few zones into hundreds of feeds
+def _vtimezone(tzid: str, obs: tuple[Observance, ...]) -> bytes:
     from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
     tz = Timezone()
@@ -88,4 +113,4 @@ def _vtimezone(tzid: str, obs: tuple[Observance, ...]):
         if o.name:
             part.add("TZNAME", xml_safe(o.name))
         tz.add_component(part)
-    return tz
+    return tz.to_ical(sorted=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -96,6 +97,7 @@ def _write_rows(rows: Iterable[Any], zone: ZoneInfo | timezone, out, indent: str
     out.write("[]" if sep == "[\n" else f"\n{indent}]")
 
 
+@lru_cache(maxsize=4096)  # a listing's shift ends where the next one starts
 def when(t: datetime | None, tz: ZoneInfo) -> str:
     """``Thu 2026-12-24 09:00 PST``; ``—`` for an open end."""
     if t is None:

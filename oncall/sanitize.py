@@ -39,6 +39,8 @@ def _visible(m: re.Match) -> str:
 
 def terminal_safe(text: str) -> str:
     """``text`` with every control, separator and bidi character written as a visible escape."""
+    if text.isascii() and text.isprintable():  # most cells of a long table: nothing to escape
+        return text
     return _TERMINAL_UNSAFE.sub(_visible, text)
 
 

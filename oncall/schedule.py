@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from .model import Layer, Rotation, Segment
@@ -125,27 +126,29 @@ def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[S
     """
     if start >= end:
         return []
-    pieces: list[tuple] = []
+    rid, make = rotation.id, Segment._make  # _make: tuple.__new__, no Python-level __new__ per segment
+    segs: list[Segment] = []
     taken: list[Interval] = []
     for o in reversed(rotation.overrides):
         if o.start < end and o.end > start:
             a, b = max(o.start, start), min(o.end, end)
-            pieces += ((x, y, o.who, OVERRIDE) for x, y in outside_one(a, b, taken))
+            segs += [make((rid, o.who, x, y, OVERRIDE)) for x, y in outside_one(a, b, taken)]
             insert(taken, a, b)
+    below = len(rotation.layers)
     for layer in reversed(rotation.layers):
+        below -= 1
         own = _layer_pieces(layer, start, end)
         if not own:
             continue
         source = f"layer:{layer.name}"
-        pieces += ((a, b, piece[2], source) for a, b, piece in outside(own, taken))
-        taken = merge([*taken, *((a, b) for a, b, _ in own)])
-    pieces.sort(key=_first)
-    rid = rotation.id
-    return [Segment(rid, p, a, b, src) for a, b, p, src in pieces]
+        segs += [make((rid, piece[2], a, b, source)) for a, b, piece in outside(own, taken)]
+        if below:  # the first layer is decided last: nothing needs the time it takes
+            taken = merge([*taken, *((a, b) for a, b, _ in own)])
+    segs.sort(key=_START)
+    return segs
 
 
-def _first(piece: tuple) -> datetime:
-    return piece[0]
+_START = itemgetter(2)  # Segment.start
 
 
 def covered(segments: list[Segment]) -> list[Interval]:

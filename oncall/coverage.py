@@ -150,7 +150,11 @@ def _escalation(rotation: Rotation, people: dict[str, Person], cover: list[Inter
 
 def _same_person(xs: list[Segment], ys: list[Segment]) -> list[tuple[str, datetime, datetime]]:
     """Stretches where sorted, disjoint ``xs`` and ``ys`` name the same person."""
-    return join_runs(_both(xs, ys))
+    common = {s.person for s in xs} & {s.person for s in ys}
+    common.discard(None)
+    if not common:  # the usual case: a step's manager is never on the rotation they back
+        return []
+    return join_runs(_both([s for s in xs if s.person in common], [s for s in ys if s.person in common]))
 
 
 def _both(xs: list[Segment], ys: list[Segment]) -> Iterator[tuple[str, datetime, datetime]]:

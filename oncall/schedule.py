@@ -141,7 +141,10 @@ def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[S
         if not own:
             continue
         source = f"layer:{layer.name}"
-        segs += [make((rid, piece[2], a, b, source)) for a, b, piece in outside(own, taken)]
+        if taken:
+            segs += [make((rid, piece[2], a, b, source)) for a, b, piece in outside(own, taken)]
+        else:  # the topmost layer without overrides: all its time is its own
+            segs += [make((rid, p, a, b, source)) for a, b, p in own]
         if below:  # the first layer is decided last: nothing needs the time it takes
             taken = merge([*taken, *((a, b) for a, b, _ in own)])
     segs.sort(key=_START)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -249,9 +249,10 @@ def subtract(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
     return [(a, b) for a, b, _ in outside(xs, ys)]
 
 
-def outside(pieces: Iterable[tuple], ys: list[Interval]) -> Iterator[tuple[datetime, datetime, tuple]]:
+def outside(pieces: Iterable[tuple], ys: list[Interval]) -> list[tuple[datetime, datetime, tuple]]:
     """For sorted, disjoint ``pieces`` (tuples starting ``start, end``), the parts outside
     merged ``ys``: ``(start, end, piece)``, in order. The one interval subtraction."""
+    out: list[tuple[datetime, datetime, tuple]] = []
     n = len(ys)
     j = 0
     for piece in pieces:
@@ -261,12 +262,13 @@ def outside(pieces: Iterable[tuple], ys: list[Interval]) -> Iterator[tuple[datet
         cur, k = a, j
         while k < n and ys[k][0] < b:
             if ys[k][0] > cur:
-                yield cur, ys[k][0], piece
+                out.append((cur, ys[k][0], piece))
             if ys[k][1] > cur:
                 cur = ys[k][1]
             k += 1
         if cur < b:
-            yield cur, b, piece
+            out.append((cur, b, piece))
+    return out
 
 
 def outside_one(a: datetime, b: datetime, ys: list[Interval]) -> list[Interval]:

@@ -178,3 +178,11 @@ def test_unicode_digits_in_counts_and_ids_are_refused_with_one_line(cli, args, o
     assert r.code == 2, (r.code, r.err)
     assert r.out == ""
     assert r.err.strip().splitlines() == [f"oncall: {option}: {args[-1]!r} is not a whole number (digits 0-9)"]
+
+
+def test_a_5000_digit_count_is_out_of_range_not_pythons_int_limit_message(cli):
+    """Issue 15 item 7 for the command line: ``int()`` refuses 4300+ digits with advice
+    about ``sys.set_int_max_str_digits``, which is not ours to give."""
+    r = cli("pages", "--limit", "9" * 5000)
+    assert r.code == 2 and r.out == ""
+    assert r.err.strip().splitlines() == ["oncall: --limit: a number of 5000 digits is out of range (at least 1)"]

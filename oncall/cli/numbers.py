@@ -8,14 +8,25 @@ anything else is one usage line, exit 2, naming the option.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from ..errors import UsageError
 from ..sanitize import capped
 
-_WHOLE = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_LONGEST = 30  # characters: beyond any count or id; anything longer is out of range unread
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _is_whole(text: str) -> bool:
+    return _digits(text[1:] if text[:1] in ("+", "-") else text)
+
+
+def _is_decimal(text: str) -> bool:
+    whole, _, fraction = (text[1:] if text[:1] in ("+", "-") else text).partition(".")
+    return bool(whole or fraction) and all(_digits(part) for part in (whole, fraction) if part)
 
 
 def whole(option: str, lo: int | None = None, hi: int | None = None) -> Callable[[object], int]:
@@ -25,8 +36,10 @@ def whole(option: str, lo: int | None = None, hi: int | None = None) -> Callable
         if isinstance(value, int):  # the declared default, already a number
             return value
         text = str(value).strip()
-        if not _WHOLE.fullmatch(text):
+        if not _is_whole(text):
             raise UsageError(f"{option}: {capped(text)!r} is not a whole number (digits 0-9)")
+        if len(text) > _LONGEST:  # int() refuses 4300+ digits with a hint about sys.set_int_max_str_digits
+            raise UsageError(f"{option}: a number of {len(text)} digits is out of range ({_bounds(lo, hi)})")
         n = int(text)
         if (lo is not None and n < lo) or (hi is not None and n > hi):
             raise UsageError(f"{option}: {n} is out of range ({_bounds(lo, hi)})")
@@ -44,7 +57,7 @@ def decimal(option: str, what: str = "a number") -> Callable[[object], float]:
         if isinstance(value, (int, float)):
             return float(value)
         text = str(value).strip()
-        if not _DECIMAL.fullmatch(text):
+        if not _is_decimal(text):
             raise UsageError(f"{option}: {capped(text)!r} is not {what} (digits 0-9, optionally a fraction)")
         return float(text)
 

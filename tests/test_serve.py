@@ -31,8 +31,8 @@ name = "Platform"
 timezone = "UTC"
 
 [[layer]]
-name = "always-alice"
-members = ["alice"]
+name = "always-{first}"
+members = ["{first}"]
 start = 2000-01-03T00:00:00
 every = "1w"
 
@@ -40,7 +40,7 @@ every = "1w"
 who = "platform"
 wait = "{wait1}"
 [[escalation]]
-who = "bob"
+who = "{second}"
 wait = "{wait2}"
 """
 
@@ -73,8 +73,8 @@ def mock():
 
 
 def _server(tmp_path, mock, wait1="4s", wait2="1m") -> Server:
-    folder = write_folder(tmp_path / "rotations", {"people.toml": PEOPLE,
-                                                   "platform.toml": ROTATION.format(wait1=wait1, wait2=wait2)})
+    rotation = ROTATION.format(wait1=wait1, wait2=wait2, first="alice", second="bob")
+    folder = write_folder(tmp_path / "rotations", {"people.toml": PEOPLE, "platform.toml": rotation})
     return Server(folder, tmp_path / "state", mock)
 
 
@@ -211,23 +211,7 @@ def test_undelivered_status_moves_to_the_next_channel_before_the_wait_ends(tmp_p
 
 
 CAROL = "+13125550103"
-VOICE_FIRST = """
-name = "Platform"
-timezone = "UTC"
-
-[[layer]]
-name = "always-carol"
-members = ["carol"]
-start = 2000-01-03T00:00:00
-every = "1w"
-
-[[escalation]]
-who = "platform"
-wait = "10m"
-[[escalation]]
-who = "alice"
-wait = "10m"
-"""
+VOICE_FIRST = ROTATION.format(wait1="10m", wait2="10m", first="carol", second="alice")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pg_support import server_ctl
 from serve_support import AUTH_TOKEN, Server, wait_for
 from test_paging import OPS
 from test_paging import PEOPLE as PAGE_PEOPLE
-from test_serve import PEOPLE, ROTATION, alertmanager, mock  # noqa: F401 - mock: the session's Twilio mock
+from test_serve import PEOPLE, alertmanager, mock, rotation  # noqa: F401 - mock: the session's Twilio mock
 
 from oncall.paging.store import LEASE
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.contract
 
 def _folder(tmp_path, wait1: str, wait2: str = "1m"):
     return write_folder(tmp_path / "rotations", {"people.toml": PEOPLE,
-                                                 "platform.toml": ROTATION.format(wait1=wait1, wait2=wait2)})
+                                                 "platform.toml": rotation(wait1, wait2)})
 
 
 def _instances(tmp_path, mock, n: int, wait1: str) -> list[Server]:  # noqa: F811 - the fixture's value

@@ -45,6 +45,11 @@ wait = "{wait2}"
 """
 
 
+
+def rotation(wait1: str = "4s", wait2: str = "1m", first: str = "alice", second: str = "bob") -> str:
+    """``ROTATION``: ``first`` always on call (step 1), then ``second`` (step 2)."""
+    return ROTATION.format(wait1=wait1, wait2=wait2, first=first, second=second)
+
 def alertmanager(status: str = "firing", key: str = '{}:{alertname="DiskFull"}') -> dict:
     return {"version": "4", "status": status, "groupKey": key, "receiver": "oncall", "truncatedAlerts": 0,
             "groupLabels": {"alertname": "DiskFull"}, "commonLabels": {}, "commonAnnotations": {},
@@ -73,8 +78,7 @@ def mock():
 
 
 def _server(tmp_path, mock, wait1="4s", wait2="1m") -> Server:
-    rotation = ROTATION.format(wait1=wait1, wait2=wait2, first="alice", second="bob")
-    folder = write_folder(tmp_path / "rotations", {"people.toml": PEOPLE, "platform.toml": rotation})
+    folder = write_folder(tmp_path / "rotations", {"people.toml": PEOPLE, "platform.toml": rotation(wait1, wait2)})
     return Server(folder, tmp_path / "state", mock)
 
 
@@ -211,7 +215,7 @@ def test_undelivered_status_moves_to_the_next_channel_before_the_wait_ends(tmp_p
 
 
 CAROL = "+13125550103"
-VOICE_FIRST = ROTATION.format(wait1="10m", wait2="10m", first="carol", second="alice")
+VOICE_FIRST = rotation("10m", "10m", first="carol", second="alice")
 
 
 @pytest.fixture

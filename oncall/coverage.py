@@ -14,8 +14,10 @@ Warnings (``coverage_warnings``) never make ``check`` fail; cover suggestions ar
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container, Iterable, Iterator
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from .coverage_warnings import on_call_twice, rotation_warnings
 from .findings import Finding, Report, stretches
@@ -76,28 +78,37 @@ def clip(segs: list[Segment], cover: list[Interval]) -> Iterable[tuple[Segment, 
             k += 1
 
 
-def _troubled(segs: list[Segment], people: dict[str, Person]) -> list[Segment]:
-    """The segments whose person may be unreachable (no dialable phone, or time off)."""
-    who = {s.person for s in segs}
-    bad = {pid for pid in who if pid in people and (people[pid].away or people[pid].phone_problem)}
-    return [s for s in segs if s.person in bad] if bad else []
-
-
 def _unreachable_parts(segs: list[Segment], people: dict[str, Person], cover: list[Interval]
                        ) -> list[tuple[datetime, datetime, str, str]]:
     """``(start, end, person, reason)`` inside ``cover`` where the on-call person is unreachable."""
+    phoneless: set[str] = set()
+    off: list[Person] = []
+    for pid in {s.person for s in segs}:
+        p = people.get(pid)
+        if p is None:
+            continue
+        if p.phone_problem:
+            phoneless.add(pid)
+        elif p.away:
+            off.append(p)
     raw: list[tuple[datetime, datetime, str, str]] = []
-    for s, a, b in clip(_troubled(segs, people), cover):
-        p = people[s.person]
-        reason = p.phone_problem
-        if reason:
-            raw.append((a, b, p.id, reason))
-        else:
-            off = p.away_within(a, b)
-            if off:
-                raw.extend((x, y, p.id, "away") for x, y in merge(off))
+    if phoneless:
+        raw += [(a, b, s.person, people[s.person].phone_problem)
+                for s, a, b in clip([s for s in segs if s.person in phoneless], cover)]
+    # Time off is days of a year: only the segments that meet it are looked at, by bisection.
+    near: set[int] = set()
+    for p in off:
+        for x in p.away:
+            lo = bisect_right(segs, x.start, key=_END)
+            hi = bisect_left(segs, x.end, lo=lo, key=_START)
+            near.update(i for i in range(lo, hi) if segs[i].person == p.id)
+    for s, a, b in clip([segs[i] for i in sorted(near)], cover):
+        raw.extend((x, y, s.person, "away") for x, y in merge(people[s.person].away_within(a, b)))
     raw.sort()
     return raw
+
+
+_START, _END = attrgetter("start"), attrgetter("end")
 
 
 def reachable_time(segs: list[Segment], people: dict[str, Person], cover: list[Interval],

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from .model import Layer, Rotation, Segment
 from .timeline import (
@@ -79,15 +81,32 @@ def layer_shifts(layer: Layer, start: datetime, end: datetime) -> list[tuple[dat
     return out
 
 
-def _layer_pieces(layer: Layer, start: datetime, end: datetime) -> list[tuple[datetime, datetime, str]]:
-    """The layer's own on-call time in ``[start, end)``: ``(start, end, person)``, sorted."""
-    members = layer.members
-    n = len(members)
+class _Timing(NamedTuple):
+    """What a layer's pieces depend on: its times and how many members take turns, not
+    who they are (attribute names as ``Layer``'s, so ``layer_shifts`` takes either)."""
+
+    start: datetime
+    every: timedelta
+    tz: ZoneInfo
+    only: tuple | None
+    since: datetime | None
+    until: datetime | None
+    n: int
+
+
+def _timing(layer: Layer) -> _Timing:
+    return _Timing(layer.start, layer.every, layer.tz, layer.only, layer.since, layer.until, len(layer.members))
+
+
+def _layer_pieces(layer: Layer | _Timing, start: datetime, end: datetime, n: int, base: int = 0
+                  ) -> list[tuple[datetime, datetime, int]]:
+    """The layer's own on-call time in ``[start, end)``: ``(start, end, base + k % n)``
+    (its member's slot), sorted."""
     shifts = layer_shifts(layer, start, end)
     if not shifts:
         return []
     if layer.only is None:
-        return [(a, b, members[k % n]) for a, b, k in shifts]
+        return [(a, b, base + k % n) for a, b, k in shifts]
     windows = _windows(layer.only, layer.tz, start, end)
     last = len(windows)
     out = []
@@ -100,15 +119,16 @@ def _layer_pieces(layer: Layer, start: datetime, end: datetime) -> list[tuple[da
             lo, hi = windows[i]
             lo, hi = (a if a > lo else lo), (b if b < hi else hi)
             if lo < hi:
-                out.append((lo, hi, members[k % n]))
+                out.append((lo, hi, base + k % n))
             i += 1
     return out
 
 
 def layer_segments(rotation: str, layer: Layer, start: datetime, end: datetime) -> list[Segment]:
     """The layer's own on-call time in ``[start, end)``, restrictions applied."""
-    source = f"layer:{layer.name}"
-    return [Segment(rotation, p, a, b, source) for a, b, p in _layer_pieces(layer, start, end)]
+    source, members = f"layer:{layer.name}", layer.members
+    return [Segment(rotation, members[m], a, b, source)
+            for a, b, m in _layer_pieces(layer, start, end, len(members))]
 
 
 @lru_cache(maxsize=256)
@@ -122,36 +142,88 @@ def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> list[S
     """The final schedule's segments in ``[start, end)``, sorted, disjoint, clipped.
 
     Decided top-down: overrides from the last written, then layers from the last; each
-    keeps only the time nothing above it has taken.
+    keeps only the time nothing above it has taken. Who is on call matters to none of
+    that, only which turn (member ``k % n`` of a layer, or which override) holds each
+    piece: so the pieces are computed per *shape* (``_plan``), and rotations made from one
+    template (the same zone, layer times, windows, member counts and override times, as
+    most teams of an organisation are) share that work; the people are named here.
     """
     if start >= end:
         return []
-    rid, make = rotation.id, Segment._make  # _make: tuple.__new__, no Python-level __new__ per segment
-    segs: list[Segment] = []
+    cast: list[str] = []
+    sources: list[str] = []
+    for layer in rotation.layers:
+        cast += layer.members
+        sources += [f"layer:{layer.name}"] * len(layer.members)
+    cast += [o.who for o in rotation.overrides]
+    sources += [OVERRIDE] * len(rotation.overrides)
+    # Equal instants in other zones are equal keys: the zones are keyed too, since the
+    # clipped pieces carry the caller's ``start`` and ``end`` objects.
+    zones = start.tzinfo, end.tzinfo
+    layers = tuple(map(_timing, rotation.layers))
+    if rotation.overrides:
+        plan = _with_overrides(_plan(layers, start, end, zones), layers,
+                               tuple((o.start, o.end) for o in rotation.overrides), start, end, zones)
+    else:
+        plan = _plan(layers, start, end, zones)
+    starts, ends, slots = plan
+    # All in C (no Python frame per segment): an organisation has hundreds of thousands.
+    return list(map(tuple.__new__, repeat(Segment),
+                    zip(repeat(rotation.id), [cast[s] for s in slots], starts, ends, [sources[s] for s in slots])))
+
+
+Plan = tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[int, ...]]  # starts, ends, slots
+
+
+def _columns(pieces: list[tuple[datetime, datetime, int]]) -> Plan:
+    pieces.sort(key=_FIRST)
+    return tuple(map(tuple, zip(*pieces, strict=True))) if pieces else ((), (), ())
+
+
+@lru_cache(maxsize=128)  # a check asks each rotation about one range; templates repeat
+def _plan(layers: tuple[_Timing, ...], start: datetime, end: datetime, zones: tuple) -> Plan:
+    """The layers' part of ``final_schedule`` for a shape: pieces as columns, sorted by
+    start; a piece's slot numbers the layers' members in order (layer 0's first)."""
+    first = []
+    n = 0
+    for t in layers:
+        first.append(n)
+        n += t.n
+    pieces: list[tuple[datetime, datetime, int]] = []
     taken: list[Interval] = []
-    for o in reversed(rotation.overrides):
-        if o.start < end and o.end > start:
-            a, b = max(o.start, start), min(o.end, end)
-            segs += [make((rid, o.who, x, y, OVERRIDE)) for x, y in outside_one(a, b, taken)]
-            insert(taken, a, b)
-    below = len(rotation.layers)
-    for layer in reversed(rotation.layers):
-        below -= 1
-        own = _layer_pieces(layer, start, end)
+    for i in range(len(layers) - 1, -1, -1):
+        own = _layer_pieces(layers[i], start, end, layers[i].n, first[i])
         if not own:
             continue
-        source = f"layer:{layer.name}"
         if taken:
-            segs += [make((rid, piece[2], a, b, source)) for a, b, piece in outside(own, taken)]
-        else:  # the topmost layer without overrides: all its time is its own
-            segs += [make((rid, p, a, b, source)) for a, b, p in own]
-        if below:  # the first layer is decided last: nothing needs the time it takes
+            pieces += [(a, b, piece[2]) for a, b, piece in outside(own, taken)]
+        else:  # the topmost layer: all its time is its own
+            pieces += own
+        if i:  # the first layer is decided last: nothing needs the time it takes
             taken = merge([*taken, *((a, b) for a, b, _ in own)])
-    segs.sort(key=_START)
-    return segs
+    return _columns(pieces)
 
 
-_START = itemgetter(2)  # Segment.start
+@lru_cache(maxsize=32)
+def _with_overrides(below: Plan, layers: tuple[_Timing, ...], overrides: tuple[Interval, ...], start: datetime,
+                    end: datetime, zones: tuple) -> Plan:
+    """``below`` (the layers' plan) under ``overrides``, the later written on top; slot
+    ``n + j`` is override ``j``, after the layers' ``n`` members. Taking the overrides'
+    time from the layers' pieces leaves the same pieces as deciding all of them top-down."""
+    n = sum(t.n for t in layers)
+    pieces: list[tuple[datetime, datetime, int]] = []
+    taken: list[Interval] = []
+    for j in range(len(overrides) - 1, -1, -1):
+        o_start, o_end = overrides[j]
+        if o_start < end and o_end > start:
+            a, b = max(o_start, start), min(o_end, end)
+            pieces += [(x, y, n + j) for x, y in outside_one(a, b, taken)]
+            insert(taken, a, b)
+    pieces += [(a, b, piece[2]) for a, b, piece in outside(zip(*below, strict=True), taken)]
+    return _columns(pieces)
+
+
+_FIRST = itemgetter(0)
 
 
 def covered(segments: list[Segment]) -> list[Interval]:

@@ -22,7 +22,7 @@ from operator import attrgetter
 from .coverage_warnings import on_call_twice, rotation_warnings
 from .findings import Finding, Report, stretches
 from .model import Directory, Person, Rotation, Segment
-from .schedule import covered, final_schedule, gaps
+from .schedule import covered, final_schedule, gaps, people_of
 from .timeline import Interval, intersect, join_runs, merge, subtract, window_intervals
 
 DEFAULT_MAX_DUTY = timedelta(days=7)
@@ -83,7 +83,7 @@ def _unreachable_parts(segs: list[Segment], people: dict[str, Person], cover: li
     """``(start, end, person, reason)`` inside ``cover`` where the on-call person is unreachable."""
     phoneless: set[str] = set()
     off: list[Person] = []
-    for pid in {s.person for s in segs}:
+    for pid in people_of(segs):
         p = people.get(pid)
         if p is None:
             continue

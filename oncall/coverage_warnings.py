@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 from .findings import Finding
 from .model import Person, Rotation, Segment
-from .schedule import layer_segments, stretches
-from .timeline import Interval, join_runs, merge, to_wall
+from .schedule import layer_segments, numbered_stretches, people_of, shape_memo, sources_of, stretches
+from .timeline import Interval, merge, to_wall
 from .wording import rounded_duration
 
 # Wall-clock and real lengths differ by the offset changes in between: a few hours, a
@@ -49,7 +49,7 @@ def rotation_warnings(rotation: Rotation, people: dict[str, Person], segs: list[
         if o.who not in members:
             out.append(Finding(rid, "override-outside-members", o.start, o.end, o.who,
                                message=f"{o.who} covers an override but is in no layer of {rid}"))
-    shown = {s.source for s in segs}
+    shown = sources_of(segs)
     for layer in rotation.layers:
         # A layer that ended before the range (an older version after `member add`) is
         # history, not a mistake; one that starts after it may be a mistyped year, so it
@@ -67,23 +67,43 @@ def rotation_warnings(rotation: Rotation, people: dict[str, Person], segs: list[
             what = "has no phone number" if reason == "no-phone" else f"has a phone that cannot be dialled ({p.phone})"
             out.append(Finding(rid, "no-valid-phone", start, end, pid, reason,
                                message=f"{pid} {what}, so cannot be paged"))
-    runs = stretches(segs)
-    for who, a, b in runs:
-        if b - a <= max_duty - WALL_SLACK:
-            continue
-        # Measured on the rotation's wall clock, so a Monday-to-Monday week is 7 days
-        # even when a DST change makes it 167 or 169 hours long.
-        length = to_wall(b, rotation.tz) - to_wall(a, rotation.tz)
-        if length > max_duty:
-            out.append(Finding(rid, "long-duty", a, b, who,
+    for kind, who, a, b, length in _duty(segs, rotation, max_duty, min_rest):
+        if kind == "long-duty":
+            out.append(Finding(rid, kind, a, b, who,
                                message=f"{who} is on call for {rounded_duration(length)} without a break"))
-    last: dict[str, datetime] = {}
-    for who, a, b in runs:
-        if who in last and a - last[who] < min_rest:
-            out.append(Finding(rid, "short-rest", last[who], a, who,
-                               message=f"{who} gets only {rounded_duration(a - last[who])} of rest between shifts"))
-        last[who] = b
+        else:
+            out.append(Finding(rid, kind, a, b, who,
+                               message=f"{who} gets only {rounded_duration(length)} of rest between shifts"))
     return out
+
+
+def _duty(segs: list[Segment], rotation: Rotation, max_duty: timedelta, min_rest: timedelta
+          ) -> list[tuple[str, str, datetime, datetime, timedelta]]:
+    """``(kind, person, start, end, length)`` of the ``long-duty`` and ``short-rest``
+    warnings of ``segs``; for a ``Schedule``, found once per shape, pattern and limits."""
+    runs, people = numbered_stretches(segs)
+    memo = shape_memo(segs) if people is not None else None
+    key = ("duty", rotation.timezone, max_duty, min_rest)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = []
+        tz = rotation.tz
+        for who, a, b in runs:
+            if b - a <= max_duty - WALL_SLACK:
+                continue
+            # Measured on the rotation's wall clock, so a Monday-to-Monday week is 7 days
+            # even when a DST change makes it 167 or 169 hours long.
+            length = to_wall(b, tz) - to_wall(a, tz)
+            if length > max_duty:
+                found.append(("long-duty", who, a, b, length))
+        last: dict = {}
+        for who, a, b in runs:
+            if who in last and a - last[who] < min_rest:
+                found.append(("short-rest", who, last[who], a, a - last[who]))
+            last[who] = b
+        if memo is not None:
+            memo[key] = found
+    return found if people is None else [(kind, people[c], a, b, n) for kind, c, a, b, n in found]
 
 
 def overlapping_pairs(spans: list) -> list[tuple[int, int]]:
@@ -117,14 +137,17 @@ def on_call_twice(schedules: dict[str, list[Segment]]) -> list[Finding]:
     first: dict[str, str] = {}
     shared: set[str] = set()
     for rid, segs in schedules.items():
-        for who in {s.person for s in segs}:
+        for who in people_of(segs):
             if first.setdefault(who, rid) != rid:
                 shared.add(who)
     shared.discard(None)
     by_person: dict[str, list[_Run]] = defaultdict(list)
     for rid, segs in schedules.items():
-        for who, a, b in join_runs((s.person, s.start, s.end) for s in segs if s.person in shared):
-            by_person[who].append(_Run(a, b, rid))
+        if shared.isdisjoint(people_of(segs)):
+            continue
+        for who, a, b in stretches(segs):
+            if who in shared:
+                by_person[who].append(_Run(a, b, rid))
     out: list[Finding] = []
     for who, runs in by_person.items():
         both: dict[tuple[str, str], list[Interval]] = defaultdict(list)

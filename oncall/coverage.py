@@ -22,7 +22,8 @@ from operator import attrgetter
 from .coverage_warnings import on_call_twice, rotation_warnings
 from .findings import Finding, Report, stretches
 from .model import Directory, Person, Rotation, Segment
-from .schedule import covered, final_schedule, gaps, people_of
+from .schedule import covered, final_schedule, gaps
+from .shape import people_of
 from .timeline import Interval, intersect, join_runs, merge, subtract, window_intervals
 
 DEFAULT_MAX_DUTY = timedelta(days=7)

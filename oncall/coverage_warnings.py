@@ -25,7 +25,8 @@ from typing import NamedTuple
 
 from .findings import Finding
 from .model import Person, Rotation, Segment
-from .schedule import layer_segments, numbered_stretches, people_of, shape_memo, sources_of, stretches
+from .schedule import layer_segments, stretches
+from .shape import numbered_stretches, people_of, shape_memo, sources_of
 from .timeline import Interval, merge, to_wall
 from .wording import rounded_duration
 

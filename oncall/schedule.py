@@ -19,16 +19,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .model import Layer, Rotation, Segment
+from .shape import NOTHING, Plan, Schedule, numbered_stretches
 from .timeline import (
     Interval,
     insert,
-    join_runs,
     merge,
     outside,
     outside_one,
@@ -157,7 +156,7 @@ def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> Schedu
     cast += [o.who for o in rotation.overrides]
     sources += [OVERRIDE] * len(rotation.overrides)
     if start >= end:
-        return Schedule(_NOTHING, cast, sources, rotation.id)
+        return Schedule(NOTHING, cast, sources, rotation.id)
     # Equal instants in other zones are equal keys: the zones are keyed too, since the
     # clipped pieces carry the caller's ``start`` and ``end`` objects.
     zones = start.tzinfo, end.tzinfo
@@ -166,46 +165,6 @@ def final_schedule(rotation: Rotation, start: datetime, end: datetime) -> Schedu
     if rotation.overrides:
         plan = _with_overrides(plan, layers, tuple((o.start, o.end) for o in rotation.overrides), start, end, zones)
     return Schedule(plan, cast, sources, rotation.id)
-
-
-_FIRST = itemgetter(0)
-
-
-class Plan:
-    """A shape's final schedule: columns ``starts``, ``ends``, ``slots`` (sorted by start;
-    a slot numbers the layers' members in order, then the overrides), and ``memo``, where
-    what depends only on the shape and on which slots are the same person (covered time,
-    stretches) is kept, so that rotations of one template compute it once."""
-
-    __slots__ = ("starts", "ends", "slots", "memo")
-
-    def __init__(self, pieces: list[tuple[datetime, datetime, int]]):
-        pieces.sort(key=_FIRST)
-        self.starts, self.ends, self.slots = map(tuple, zip(*pieces, strict=True)) if pieces else ((), (), ())
-        self.memo: dict = {}
-
-
-_NOTHING = Plan([])
-
-
-class Schedule(list):
-    """``final_schedule``'s segments (a list; not to be changed in place), with the
-    ``Plan`` they were named from and ``pattern``, which numbers the slots' people (the
-    slots of one person share a number, in order of first slot)."""
-
-    def __init__(self, plan: Plan, cast: list[str], sources: list[str], rid: str):
-        slots = plan.slots
-        # All in C (no Python frame per segment): an organisation has hundreds of thousands.
-        super().__init__(map(tuple.__new__, repeat(Segment), zip(
-            repeat(rid), [cast[s] for s in slots], plan.starts, plan.ends, [sources[s] for s in slots])))
-        self.plan, self.cast, self.sources = plan, cast, sources
-        first: dict[str, int] = {}
-        self.pattern = tuple(first.setdefault(p, len(first)) for p in cast)
-        self.people = tuple(first)
-
-    def shaped(self) -> Plan | None:
-        """The plan, if this list is still what it was named from."""
-        return self.plan if len(self) == len(self.plan.slots) else None
 
 
 @lru_cache(maxsize=128)  # a check asks each rotation about one range; templates repeat
@@ -257,7 +216,7 @@ def _with_overrides(below: Plan, layers: tuple[_Timing, ...], overrides: tuple[I
 def covered(segments: list[Segment]) -> list[Interval]:
     """The time sorted, disjoint ``segments`` (as ``final_schedule`` gives) cover, merged:
     one linear pass, no sort (for a ``Schedule``, once per shape)."""
-    plan = segments.shaped() if isinstance(segments, Schedule) else None
+    plan = segments.plan if isinstance(segments, Schedule) else None
     if plan is None:
         return _joined(zip(map(_START, segments), map(_END, segments), strict=True))
     if "covered" not in plan.memo:
@@ -342,41 +301,6 @@ def stretches(segs: list[Segment]) -> list[tuple[str, datetime, datetime]]:
     """Consecutive segments of one person joined: ``(person, start, end)``, gaps left out."""
     runs, people = numbered_stretches(segs)
     return runs if people is None else [(people[c], a, b) for c, a, b in runs]
-
-
-def numbered_stretches(segs: list[Segment]) -> tuple[list[tuple], tuple[str, ...] | None]:
-    """``stretches`` of ``segs`` and None or, for a ``Schedule``, with each person as the
-    number ``pattern`` gives them (computed once per shape and pattern) and the people."""
-    memo = shape_memo(segs)
-    if memo is None:
-        return join_runs((s.person, s.start, s.end) for s in segs if s.person is not None), None
-    if "stretches" not in memo:
-        plan, pattern = segs.plan, segs.pattern
-        memo["stretches"] = join_runs(zip(map(pattern.__getitem__, plan.slots), plan.starts, plan.ends, strict=True))
-    return memo["stretches"], segs.people
-
-
-def shape_memo(segs: list[Segment]) -> dict | None:
-    """Where to keep what depends only on ``segs``' shape and pattern (a ``Schedule``'s),
-    shared by every rotation with both; None for any other list of segments."""
-    plan = segs.shaped() if isinstance(segs, Schedule) else None
-    return None if plan is None else plan.memo.setdefault(("pattern", segs.pattern), {})
-
-
-def people_of(segs: list[Segment]) -> set[str | None]:
-    """Everyone who may be on call in ``segs``: for a ``Schedule``, its rotation's whole
-    cast (in range or not), without a pass over the segments."""
-    return set(segs.people) if isinstance(segs, Schedule) else {s.person for s in segs}
-
-
-def sources_of(segs: list[Segment]) -> set[str]:
-    """The ``source`` of every segment of ``segs``."""
-    plan = segs.shaped() if isinstance(segs, Schedule) else None
-    if plan is None:
-        return {s.source for s in segs}
-    if "slots" not in plan.memo:
-        plan.memo["slots"] = frozenset(plan.slots)
-    return {segs.sources[s] for s in plan.memo["slots"]}
 
 
 def uncut(rotation: Rotation, seg: Segment, start: datetime, end: datetime) -> tuple[datetime | None, datetime | None]:

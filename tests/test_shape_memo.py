@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import FOCUS, rotations
@@ -16,7 +17,7 @@ from test_properties import FOCUS, rotations
 from oncall import schedule
 from oncall.coverage import check_rotation
 from oncall.coverage_warnings import on_call_twice, rotation_warnings
-from oncall.model import Layer, Override, Person, Rotation
+from oncall.model import Layer, Override, Person, Rotation, Segment
 from oncall.schedule import covered, final_schedule, stretches
 
 PEOPLE = {p: Person(p, p.upper(), phone="+14155550101") for p in ("a", "b", "c", "d", "x", "y", "z")}
@@ -69,12 +70,18 @@ def test_a_rotation_of_a_shared_template_gets_the_answers_it_would_get_alone(cas
     assert shared == check_rotation(other, PEOPLE, start, end, rotations={"other": other, "r": rot})
 
 
-def test_a_schedule_changed_in_place_is_not_answered_from_its_plan():
+def test_a_schedule_is_the_list_of_its_segments_and_cannot_be_changed_in_place():
+    """Its answers come from its plan, so changing it in place would make them stale."""
     rot = Rotation("r", "R", "UTC", (Layer("l", ("a", "b"), FOCUS[-1][1].replace(tzinfo=None), timedelta(days=1),
                                            "UTC"),))
     start = FOCUS[-1][1]
     segs = final_schedule(rot, start, start + timedelta(days=4))
-    assert len(stretches(segs)) == 4
-    del segs[2:]
-    assert stretches(segs) == stretches(list(segs)) and len(stretches(segs)) == 2
-    assert covered(segs) == [(start, start + timedelta(days=2))]
+    day = timedelta(days=1)
+    expected = [Segment("r", "ab"[i % 2], start + i * day, start + (i + 1) * day, "layer:l") for i in range(4)]
+    assert segs[1] == expected[1] and segs[-1] == expected[-1] and segs[1:3] == expected[1:3]
+    assert segs == expected and expected == segs and list(segs) == expected and len(segs) == 4
+    assert stretches(segs) == stretches(expected) and covered(segs) == [(start, start + 4 * day)]
+    with pytest.raises(TypeError):
+        del segs[2:]
+    with pytest.raises(AttributeError):
+        segs.append(expected[0])

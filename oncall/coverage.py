@@ -162,7 +162,7 @@ def _escalation(rotation: Rotation, people: dict[str, Person], cover: list[Inter
 
 def _same_person(xs: list[Segment], ys: list[Segment]) -> list[tuple[str, datetime, datetime]]:
     """Stretches where sorted, disjoint ``xs`` and ``ys`` name the same person."""
-    common = {s.person for s in xs} & {s.person for s in ys}
+    common = people_of(xs) & people_of(ys)
     common.discard(None)
     if not common:  # the usual case: a step's manager is never on the rotation they back
         return []

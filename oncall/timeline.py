@@ -148,6 +148,7 @@ def _days(spec: str, text: str) -> list[int]:
     return sorted(set(out))
 
 
+@lru_cache(maxsize=1024)  # an organisation writes the same few windows in every file
 def parse_window(text: str) -> tuple[Window, ...] | None:
     """Parse one restriction or coverage window; None means ``always``.
 

@@ -24,11 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import combinations
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from .coverage import Schedules, clip, coverage_intervals
 from .model import Directory, Segment
 from .schedule import stretches
+from .shape import shape_memo
 from .timeline import Interval, merge, parse_window, total, window_intervals
 
 NIGHT = parse_window("daily 22:00-06:00")
@@ -87,14 +89,16 @@ def person_load(person: str, tz: ZoneInfo, on_call: list[Interval],
                       len(on_call), max(y - x for x, y in on_call))
 
 
+_END = itemgetter(1)
+
+
 def _overlap(xs: list[Interval], windows: list[Interval]) -> timedelta:
     """Total time of merged ``xs`` inside merged ``windows``; bisects, since a person's few
     stretches meet only a few of a year's windows."""
-    ends = [b for _, b in windows]
     out = timedelta()
     i = 0
     for a, b in xs:
-        i = bisect_right(ends, a, i)
+        i = bisect_right(windows, a, i, key=_END)
         k = i
         while k < len(windows) and windows[k][0] < b:
             out += min(b, windows[k][1]) - max(a, windows[k][0])
@@ -104,9 +108,8 @@ def _overlap(xs: list[Interval], windows: list[Interval]) -> timedelta:
 
 def rotation_load(rid: str, segs: list[Segment], members: tuple[str, ...], cover: list[Interval]) -> RotationLoad:
     hours: dict[str, timedelta] = dict.fromkeys(members, timedelta())
-    for s in segs:
-        if s.person:
-            hours[s.person] = hours.get(s.person, timedelta()) + (s.end - s.start)
+    for who, time in _hours(segs):
+        hours[who] = hours.get(who, timedelta()) + time
     need = total(cover)
     if len(cover) == 1 and segs and cover[0][0] <= segs[0].start and segs[-1].end <= cover[0][1]:
         done = sum(hours.values(), timedelta())  # every segment is required time (24/7 coverage)
@@ -116,6 +119,26 @@ def rotation_load(rid: str, segs: list[Segment], members: tuple[str, ...], cover
     mean = sum(hours.values(), timedelta()) / len(hours) if hours else timedelta()
     over = tuple(p for p, h in hours.items() if mean and h > mean * OVERLOAD)
     return RotationLoad(rid, share, balance([h.total_seconds() for h in hours.values()]), mean, hours, over)
+
+
+def _hours(segs: list[Segment]) -> list[tuple[str, timedelta]]:
+    """Each person's time on call in ``segs``, in order of their first segment (for a
+    ``Schedule``, added up once per shape and pattern)."""
+    memo = shape_memo(segs)
+    if memo is None:
+        sums: dict[str, timedelta] = {}
+        for s in segs:
+            if s.person:
+                sums[s.person] = sums.get(s.person, timedelta()) + (s.end - s.start)
+        return list(sums.items())
+    if "hours" not in memo:
+        plan, pattern = segs.plan, segs.pattern
+        numbered: dict[int, timedelta] = {}
+        for slot, a, b in zip(plan.slots, plan.starts, plan.ends, strict=True):
+            c = pattern[slot]
+            numbered[c] = numbered.get(c, timedelta()) + (b - a)
+        memo["hours"] = list(numbered.items())
+    return [(segs.people[c], time) for c, time in memo["hours"]]
 
 
 def report(directory: Directory, rotations: list[str], start: datetime, end: datetime,

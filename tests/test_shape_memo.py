@@ -17,6 +17,7 @@ from test_properties import FOCUS, rotations
 from oncall import schedule
 from oncall.coverage import check_rotation
 from oncall.coverage_warnings import on_call_twice, rotation_warnings
+from oncall.fairness import rotation_load
 from oncall.model import Layer, Override, Person, Rotation, Segment
 from oncall.schedule import covered, final_schedule, stretches
 
@@ -63,6 +64,8 @@ def test_a_rotation_of_a_shared_template_gets_the_answers_it_would_get_alone(cas
     for max_duty, min_rest in ((timedelta(days=7), timedelta(hours=8)), (timedelta(hours=5), timedelta(hours=30))):
         assert rotation_warnings(other, PEOPLE, theirs, start, end, max_duty, min_rest) == \
                rotation_warnings(other, PEOPLE, plain, start, end, max_duty, min_rest)
+    assert rotation_load("other", theirs, other.members, [(start, end)]) == \
+           rotation_load("other", plain, other.members, [(start, end)])
     assert on_call_twice({"r": mine, "other": theirs}) == on_call_twice({"r": list(mine), "other": plain})
     shared = check_rotation(other, PEOPLE, start, end, rotations={"r": rot, "other": other})
     schedule._plan.cache_clear()

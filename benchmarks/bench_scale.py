@@ -33,7 +33,7 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 END = datetime(2027, 1, 1, tzinfo=timezone.utc)
 
 
-def generate(root: Path, rotations: int, seed: int = 4, engineers: int | None = None) -> None:
+def generate(root: Path, rotations: int, seed: int = 4, engineers: int | None = None, distinct: bool = False) -> None:
     """Write an organisation of ``rotations`` teams to ``root``.
 
     Each team has six engineers of its own and three layers: a weekly 24/7 primary, a
@@ -41,7 +41,9 @@ def generate(root: Path, rotations: int, seed: int = 4, engineers: int | None = 
     (22:00-06:00), on the team's own zone. One team in ten borrows an engineer of the
     team before it; half escalate to their manager; a fifth of the engineers take nine
     days off; 100 teams have a two-day override. With ``engineers``, engineer numbers
-    wrap at that many: teams share people (issue 15 item 16's odd folders).
+    wrap at that many: teams share people (issue 15 item 16's odd folders). With
+    ``distinct``, each team hands over at its own minute and no two teams share a
+    schedule's shape (the engine computes a shape once: this is the org where that never helps).
     """
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
@@ -64,15 +66,16 @@ def generate(root: Path, rotations: int, seed: int = 4, engineers: int | None = 
     for r in range(rotations):
         wrap = engineers or 6 * rotations
         e = [f"e{(r * 6 + i) % wrap}" for i in range(6)]
+        minute = f"{r // len(ZONES) % 60:02d}" if distinct else "00"
         if r % 10 == 9:
             e[2] = f"e{((r - 1) * 6 + 3) % wrap}"
         body = [f'name = "Team {r}"', f'timezone = "{ZONES[r % len(ZONES)]}"', "",
                 "[[layer]]", 'name = "primary"', f'members = ["{e[0]}", "{e[1]}", "{e[2]}"]',
-                "start = 2025-12-29T09:00:00", 'every = "1w"', "",
+                f"start = 2025-12-29T09:{minute}:00", 'every = "1w"', "",
                 "[[layer]]", 'name = "business"', f'members = ["{e[3]}", "{e[4]}"]',
-                "start = 2026-01-05T09:00:00", 'every = "1d"', 'only = ["mon-fri 09:00-17:00"]', "",
+                f"start = 2026-01-05T09:{minute}:00", 'every = "1d"', 'only = ["mon-fri 09:00-17:00"]', "",
                 "[[layer]]", 'name = "nights"', f'members = ["{e[5]}", "{e[2]}"]',
-                "start = 2026-01-05T22:00:00", 'every = "1d"', 'only = ["daily 22:00-06:00"]', ""]
+                f"start = 2026-01-05T22:{minute}:00", 'every = "1d"', 'only = ["daily 22:00-06:00"]', ""]
         if r in with_override:
             a = datetime(2026, 1, 1) + timedelta(days=rng.randint(10, 340), hours=9)
             body += ["[[override]]", f'who = "{e[1]}"', f"start = {a.isoformat()}",

@@ -73,9 +73,9 @@ def generate(root: Path, rotations: int, seed: int = 4, engineers: int | None = 
                 "[[layer]]", 'name = "primary"', f'members = ["{e[0]}", "{e[1]}", "{e[2]}"]',
                 f"start = 2025-12-29T09:{minute}:00", 'every = "1w"', "",
                 "[[layer]]", 'name = "business"', f'members = ["{e[3]}", "{e[4]}"]',
-                f"start = 2026-01-05T09:{minute}:00", 'every = "1d"', 'only = ["mon-fri 09:00-17:00"]', "",
+                f"start = 2026-01-05T09:{minute}:00", 'every = "1d"', f'only = ["mon-fri 09:{minute}-17:{minute}"]', "",
                 "[[layer]]", 'name = "nights"', f'members = ["{e[5]}", "{e[2]}"]',
-                f"start = 2026-01-05T22:{minute}:00", 'every = "1d"', 'only = ["daily 22:00-06:00"]', ""]
+                f"start = 2026-01-05T22:{minute}:00", 'every = "1d"', f'only = ["daily 22:{minute}-06:{minute}"]', ""]
         if r in with_override:
             a = datetime(2026, 1, 1) + timedelta(days=rng.randint(10, 340), hours=9)
             body += ["[[override]]", f'who = "{e[1]}"', f"start = {a.isoformat()}",

@@ -206,14 +206,17 @@ def window_intervals(
     first = to_wall(start, tz)
     monday = datetime(first.year, first.month, first.day) - timedelta(days=first.weekday() + 7)
     last = to_wall(end, tz)
+    spans = [(timedelta(minutes=w.start), timedelta(minutes=w.end)) for w in windows]
+    week = timedelta(days=7)
     out: list[Interval] = []
     while monday <= last:
-        for w in windows:
-            a = resolve(monday + timedelta(minutes=w.start), tz)
-            b = resolve(monday + timedelta(minutes=w.end), tz)
-            if b > start and a < end:
-                out.append((max(a, start), min(b, end)))
-        monday += timedelta(days=7)
+        for x, y in spans:
+            b = resolve(monday + y, tz)
+            if b > start:
+                a = resolve(monday + x, tz)
+                if a < end:
+                    out.append((max(a, start), min(b, end)))
+        monday += week
     return merge(out)
 
 

@@ -17,12 +17,14 @@ app = typer.Typer()
 
 
 def _who_now(value, row, named: bool = True):
+    text = f"{row['_name']} ({row['person']})" if named else row["person"]
+    if row["person"] is not None and row["reachable"]:
+        return text  # plain text: a piped table of reachable people never imports Rich's Text
     from rich.text import Text
 
     if row["person"] is None:  # nobody needed outside coverage: neutral, not an alarm
         return Text("NO ONE ON CALL", style="bold red") if row["in_coverage"] else "outside coverage"
-    text = f"{row['_name']} ({row['person']})" if named else row["person"]
-    return text if row["reachable"] else Text.assemble(text, (f" ⚠ {row['_reason']}", "yellow"))
+    return Text.assemble(text, (f" ⚠ {row['_reason']}", "yellow"))
 
 
 NOW = (

@@ -189,7 +189,11 @@ def now_rows(t: Path, app: Path, tmo: float) -> None:
         print("| (PYTHONDONTWRITEBYTECODE is set: oncall's modules are compiled from source on each run,"
               " Typer's and Rich's come from their installed bytecode) | | | | | |")
     for i in range(3):
-        row(f"oncall now (run {i + 1})", best(now, 5, tmo, env), "floor", best(minimal, 5, tmo, env), "<= 1.10x")
+        # Interleaved, best of 5 each: a burst of load on a shared machine hits both alike.
+        pairs = [(run(now, tmo, env), run(minimal, tmo, env)) for _ in range(5)]
+        fastest = [min((p[k] for p in pairs if p[k].cpu is not None), key=lambda m: m.cpu, default=pairs[0][k])
+                   for k in (0, 1)]
+        row(f"oncall now (run {i + 1})", fastest[0], "floor", fastest[1], "<= 1.10x")
 
 
 def shared_rows(t: Path, k: int, rep: int, tmo: float) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, NamedTuple
 
 PIPE_WIDTH = 10_000  # wider than any row: piped tables keep one line per row
@@ -16,11 +17,17 @@ class Out:
     """A Rich console for messages, and tables written by the cheapest writer that gives
     the same bytes: Rich where a width is known (a terminal, or ``COLUMNS`` given), the
     table first fitted to it (``Grid.fit``); ``Grid.plain`` when piped, where Rich's
-    per-cell rendering cost 25x the JSON of the same rows."""
+    per-cell rendering cost 25x the JSON of the same rows. The Rich console is made on
+    first use: a piped command that writes only tables never imports it."""
 
-    def __init__(self, rich_console, width: int | None):
-        self.rich = rich_console
+    def __init__(self, stream, width: int | None, make_rich: Callable[[], Any]):
+        self.stream = stream
         self.fit_width = width
+        self._make_rich = make_rich
+
+    @cached_property
+    def rich(self):
+        return self._make_rich()
 
     def __getattr__(self, name: str):
         return getattr(self.rich, name)
@@ -28,7 +35,7 @@ class Out:
     def print(self, obj: Any = "", *args, **kwargs) -> None:
         if isinstance(obj, Grid):
             if self.fit_width is None:
-                self.rich.file.write(obj.plain())
+                self.stream.write(obj.plain())
                 return
             obj = obj.fit(self.fit_width).rich()
         self.rich.print(obj, *args, **kwargs)
@@ -37,15 +44,22 @@ class Out:
 def console(stderr: bool = False) -> Out:
     """A console on stdout (or stderr). Its width: the terminal's; when piped, ``COLUMNS``
     if set, else unlimited (a piped table keeps one line per row: scripts grep it)."""
-    from rich.console import Console
-
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     columns = os.environ.get("COLUMNS", "")
     given = int(columns) if columns.isdigit() and 20 <= int(columns) <= PIPE_WIDTH else None
-    rich = Console(file=stream, width=given if given or tty else PIPE_WIDTH,
-                   no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False, soft_wrap=not (tty or given))
-    return Out(rich, rich.width if tty or given else None)
+
+    def make_rich():
+        from rich.console import Console
+
+        return Console(file=stream, width=given if given or tty else PIPE_WIDTH,
+                       no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False,
+                       soft_wrap=not (tty or given))
+
+    out = Out(stream, None, make_rich)
+    if tty or given:
+        out.fit_width = out.rich.width  # as Rich measures the terminal (or takes COLUMNS)
+    return out
 
 
 class Grid(NamedTuple):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from .errors import InvalidFiles, Problem
 from .fields import File, describe, did_you_mean, shown_id
 from .files import shown_path
-from .model import DEFAULT_NOTIFY, Away, Directory, Layer, Override, Person, Rotation, Step
+from .model import BUILTIN_CHANNELS, DEFAULT_NOTIFY, Away, Directory, Layer, Override, Person, Rotation, Step
 from .sanitize import quoted
 from .timeline import resolve
 from .toml_text import key_text, read_toml
@@ -145,6 +145,17 @@ def _with_validity(people: dict[str, Person]) -> dict[str, Person]:
     return {pid: p._replace(phone_ok=valid[p.phone]) if p.phone else p for pid, p in people.items()}
 
 
+def _unknown_channels(notify: list[str]) -> list[str]:
+    """The names in ``notify`` that no registered channel has. The built-ins are known
+    without the registry, which imports every channel (`oncall now` reads ``notify`` on
+    each run and pages nobody)."""
+    if all(c in BUILTIN_CHANNELS for c in notify):
+        return []
+    from .paging.channels import names
+
+    return [c for c in notify if c not in names()]
+
+
 def _people(f: File, data: dict) -> dict[str, Person] | None:
     """The people by id; None if there is no table of people to check references against."""
     f.keys(data, (), {"people", "defaults"}, ("people",))
@@ -175,10 +186,10 @@ def _people(f: File, data: dict) -> dict[str, Person] | None:
         tz = ZoneInfo(zone) if zone else ZoneInfo("UTC")
         notify = f.strings(p, path, "notify")
         if notify is not None:
-            from .paging.channels import names as channels
-
-            bad = [c for c in notify if c not in channels()]
+            bad = _unknown_channels(notify)
             if bad or not notify:
+                from .paging.channels import names as channels
+
                 what = f"unknown channel {quoted(bad[0])}" if bad else "must name at least one channel"
                 f.problem(path + ("notify",), f"{what} (use {' and/or '.join(channels())})")
                 notify = None

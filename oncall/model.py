@@ -16,6 +16,7 @@ from functools import cache, cached_property
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+BUILTIN_CHANNELS = ("sms", "voice", "email")  # always registered (paging.channels); plugins add others
 DEFAULT_NOTIFY = ("sms", "voice")
 DEFAULT_REMIND = (timedelta(hours=1),)  # reminder leads when neither the person nor [defaults] says
 DEFAULT_WAIT = timedelta(minutes=5)

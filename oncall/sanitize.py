@@ -19,17 +19,27 @@ Pure functions: no I/O, no clock.
 from __future__ import annotations
 
 import re
+from functools import cache
 
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
-_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Compiled on first use (``_compiled``): a command that never needs one, as `oncall now`
+# needs none, does not pay for compiling it.
+_ANSI = r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+_XML_FORBIDDEN = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]"
+_TERMINAL_UNSAFE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 
 CAP = 200
 
 
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def xml_safe(text: str) -> str:
     """``text`` with ANSI sequences removed and every XML-1.0-forbidden character dropped."""
-    return _XML_FORBIDDEN.sub("", _ANSI.sub("", text))
+    if text.isprintable():  # what is removed starts with or is a non-printable character
+        return text
+    return _compiled(_XML_FORBIDDEN).sub("", _compiled(_ANSI).sub("", text))
 
 
 def _visible(m: re.Match) -> str:
@@ -39,9 +49,9 @@ def _visible(m: re.Match) -> str:
 
 def terminal_safe(text: str) -> str:
     """``text`` with every control, separator and bidi character written as a visible escape."""
-    if text.isascii() and text.isprintable():  # most cells of a long table: nothing to escape
+    if text.isprintable():  # every character escaped is non-printable: most text has none
         return text
-    return _TERMINAL_UNSAFE.sub(_visible, text)
+    return _compiled(_TERMINAL_UNSAFE).sub(_visible, text)
 
 
 def capped(text: str, limit: int = CAP) -> str:

@@ -51,16 +51,18 @@ class Lines:
     Lines end at ``\n`` only, as in TOML: U+2028, U+2029 or NEL in a comment is not a break.
     """
 
-    _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
-    _KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
+    # Compiled on the first problem (``re`` keeps them): sound files never need them.
+    _HEADER = rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?"
+    _KEY = rf"^\s*({_DOTTED})\s*="
 
     def __init__(self, text: str):
+        header, key = re.compile(self._HEADER), re.compile(self._KEY)
         self.lines: dict[tuple, int] = {}
         self.at: dict[int, tuple] = {}  # line -> the key path written on it
         counts: dict[tuple, int] = {}
         table: tuple = ()
         for n, line in enumerate(text.split("\n"), 1):
-            m = self._HEADER.match(line)
+            m = header.match(line)
             if m:
                 keys = _split_key(m.group(2))
                 if m.group(1) == "[[":
@@ -71,7 +73,7 @@ class Lines:
                 self._note(table, n)
                 self.at[n] = table
                 continue
-            m = self._KEY.match(line)
+            m = key.match(line)
             if m:
                 keys = _split_key(m.group(1))
                 self._note(table + keys, n)
@@ -90,7 +92,7 @@ class Lines:
         return None
 
 
-_BARE = re.compile(r"[^\s.\"'\\]+")
+_BARE = r"[^\s.\"'\\]+"  # compiled on first use: only problems name keys
 
 
 def key_text(path: tuple) -> str:
@@ -102,7 +104,7 @@ def key_text(path: tuple) -> str:
             out += f"[{part}]"
             continue
         shown = capped(part)
-        if not (_BARE.fullmatch(part) and part.isprintable()):
+        if not (re.fullmatch(_BARE, part) and part.isprintable()):
             shown = '"' + terminal_safe(shown).replace('"', '\\"') + '"'
         out += ("." if out else "") + shown
     return out

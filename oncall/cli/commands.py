@@ -9,7 +9,7 @@ command, with pydantic adapters, for each). Each module declares its commands on
 COMMANDS = {
     "init": "init",
     "now": "read",
-    "shifts": "read",
+    "shifts": "shifts",
     "check": "check",
     "report": "report",
     "timeline": "report",

@@ -23,7 +23,6 @@ import typer
 from ..errors import NotFound, UsageError
 from ..model import Directory
 from ..timeline import UTC
-from .numbers import decimal
 
 DEFAULT_DIR = Path("rotations")
 FORMATS = ("table", "json", "csv")
@@ -149,6 +148,8 @@ ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive): ISO ti
 
 
 def days_opt(default: int):
+    from .numbers import decimal
+
     return Annotated[float | None, typer.Option("--days", parser=decimal("--days", "a number of days"), metavar="DAYS",
                                                       help=f"Length of the range in days (default {default}).")]
 

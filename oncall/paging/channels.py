@@ -23,10 +23,11 @@ import importlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..model import BUILTIN_CHANNELS
 from . import Pager, Sent, Status
 
 ACK, FAILED = "acknowledged", "failed"
-BUILTIN = ("sms", "voice", "email")  # modules oncall.paging.<name>, registered on first use
+BUILTIN = BUILTIN_CHANNELS  # modules oncall.paging.<name>, registered on first use
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,10 @@ def register(channel: Channel) -> Channel:
 
 
 def unregister(name: str) -> None:
+    """Remove the channel ``name``; a built-in stays (the loader accepts the built-in
+    names without reading the registry)."""
+    if name in BUILTIN:
+        raise ValueError(f"the built-in channel {name!r} cannot be unregistered")
     _REGISTRY.pop(name, None)
 
 

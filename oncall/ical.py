@@ -33,9 +33,11 @@ from __future__ import annotations
 import bisect
 import heapq
 import html
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -65,70 +67,244 @@ class Options:
 
 
 class _Event(NamedTuple):
-    key: str  # the UID without the person and "@oncall"
-    stamp: datetime
+    """One VEVENT: a feed's sort key (``start``, ``rotation``, ``key``: the UID without
+    the person and "@oncall"), ``person`` (None for a gap) and ``body``, its lines after
+    the UID, the same in the rotation feed and in the person's feed."""
+
     start: datetime
-    end: datetime
-    zone: str
-    summary: str
-    description: str
     rotation: str
+    key: str
     person: str | None
-    source: str | None
+    body: str
+
+
+class _Zone:
+    """One zone's strings, made once per instant for every rotation of the zone:
+    ``DTSTART``/``DTEND`` lines and ``_local`` as TEXT."""
+
+    def __init__(self, tz: ZoneInfo, in_utc: bool):
+        self.tz, self.in_utc = tz, in_utc
+        self._lines: dict[str, dict[datetime, str]] = {"DTSTART": {}, "DTEND": {}}
+        self._locals: dict[datetime, tuple[str, bool]] = {}
+
+    def line(self, name: str, utc: Callable[[datetime], str]) -> Callable[[datetime], str]:
+        """``t`` -> the folded ``name`` line of instant ``t`` (see ``_when``)."""
+        from .ical_write import folded
+
+        cache = self._lines[name]
+        tz = None if self.in_utc else self.tz
+
+        def made(t: datetime) -> str:
+            s = cache.get(t)
+            if s is None:
+                wall = None if tz is None else _wall(t, tz)
+                s = cache[t] = folded(f"{name}:{utc(t)}" if wall is None else f"{name};TZID={tz.key}:{wall}")
+            return s
+
+        return made
+
+    def local(self, t: datetime) -> tuple[str, bool]:
+        """``_local(t)`` as TEXT, and whether it can be escaped apart from the text around it."""
+        s = self._locals.get(t)
+        if s is None:
+            from .ical_write import text
+
+            raw = _local(t, self.tz)
+            s = self._locals[t] = (text(raw), _apart(raw))
+        return s
+
+
+def _apart(raw: str) -> bool:
+    """Whether TEXT escaping of ``raw`` inside a longer text is ``text(raw)``, when the
+    text around it is joined by a space or newline: no escape sequence (which can reach
+    past it) and no CR (which pairs with a following newline)."""
+    return "\x1b" not in raw and "\r" not in raw
+
+
+_END = attrgetter("end")
 
 
 @dataclass
 class Feeds:
     """Every feed of ``rotation_ids`` over ``[start, end)``: each rotation's events made
-    once, person feeds taken from them by index, each event's bytes made once."""
+    once (on first use), person feeds taken from them by index. The strings events share
+    (a person's summary and closing lines, a description's first lines, an instant's UTC
+    and wall-clock forms in each zone) are made once per ``Feeds``."""
 
     d: Directory
     rotation_ids: list[str]
     start: datetime
     end: datetime
     options: Options = Options()
-    _events: dict[str, list[_Event]] = field(init=False)
-    _mine: dict[str, list[_Event]] = field(init=False)
-    _bodies: dict[int, bytes] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._events = {rid: _events(self.d, self.d.rotations[rid], self.start, self.end, self.options)
-                        for rid in self.rotation_ids}
-        self._mine = {}
-        for rid in self.rotation_ids:
-            for e in self._events[rid]:
-                if e.person is not None:
-                    self._mine.setdefault(e.person, []).append(e)
+    _events: dict[str, list[_Event]] = field(init=False, default_factory=dict)
+    _mine: dict[str, dict[str, list[_Event]]] | None = field(init=False, default=None)
+    _utcs: dict[datetime, str] = field(init=False, default_factory=dict)
+    _zones: dict[str, _Zone] = field(init=False, default_factory=dict)
+    _whos: dict[str | None, tuple[str, bool]] = field(init=False, default_factory=dict)
 
     def rotation(self, rotation_ids: list[str]) -> bytes:
         """One feed with every segment of these rotations (and their gaps with ``gaps``)."""
-        events = [e for rid in rotation_ids for e in self._events[rid]]
         names = ", ".join(self.d.rotations[r].name for r in rotation_ids)
-        return self._calendar(f"On call: {names}", events, None)
+        return self._calendar(f"On call: {names}", {rid: self.events(rid) for rid in rotation_ids}, None)
 
     def person(self, person: str) -> bytes:
         """One feed with ``person``'s segments in the rotations; never gaps."""
-        p = self.d.people.get(person)
-        return self._calendar(f"On call: {p.name if p else person}", self._mine.get(person, []), person)
+        if self._mine is None:
+            self._mine = {}
+            for rid in self.rotation_ids:
+                _index(self._mine, rid, self.events(rid))
+        return self._person(person, self._mine.get(person, {}))
 
-    def _calendar(self, name: str, events: list[_Event], person: str | None) -> bytes:
+    def folder(self) -> Iterator[tuple[str, str, bytes]]:
+        """Each rotation's feed (``("rotation", id, bytes)``, in ``rotation_ids`` order) and
+        each person's of the directory (``("person", id, bytes)``), given as soon as it is
+        complete and then forgotten: a person's right after the last rotation that has
+        them as a member or in an override. So a folder of every feed holds the events of
+        one rotation and of the people still waiting for one, not of every feed."""
+        last = {}
+        for i, rid in enumerate(self.rotation_ids):
+            rot = self.d.rotations[rid]
+            for pid in {m for layer in rot.layers for m in layer.members} | {o.who for o in rot.overrides}:
+                last[pid] = i
+        waiting: dict[int, list[str]] = {}
+        for pid in sorted(self.d.people):
+            if pid in last:
+                waiting.setdefault(last[pid], []).append(pid)
+            else:
+                yield "person", pid, self._person(pid, {})
+        mine: dict[str, dict[str, list[_Event]]] = {}
+        for i, rid in enumerate(self.rotation_ids):
+            events = self._make(self.d.rotations[rid])
+            yield "rotation", rid, self._calendar(f"On call: {self.d.rotations[rid].name}", {rid: events}, None)
+            _index(mine, rid, events)
+            del events
+            for pid in waiting.pop(i, ()):
+                yield "person", pid, self._person(pid, mine.pop(pid, {}))
+
+    def events(self, rid: str) -> list[_Event]:
+        """Rotation ``rid``'s events, sorted (made on first use)."""
+        events = self._events.get(rid)
+        if events is None:
+            events = self._events[rid] = self._make(self.d.rotations[rid])
+        return events
+
+    def _person(self, person: str, events: dict[str, list[_Event]]) -> bytes:
+        p = self.d.people.get(person)
+        return self._calendar(f"On call: {p.name if p else person}", events, person)
+
+    def _calendar(self, name: str, events: dict[str, list[_Event]], person: str | None) -> bytes:
+        """The feed of ``events`` (by rotation, each sorted), sorted by start, rotation and UID."""
         from . import ical_write
 
         suffix = f"-{person}@oncall" if person else "@oncall"
-        events = sorted(events, key=lambda e: (e.start, e.rotation, e.key + suffix))
-        zones = sorted({e.zone for e in events})
-        utc = {z for z in zones if ical_tz.in_utc(ZoneInfo(z), self.start, self.end)}
-        tzs = [(z, ical_tz.observances(ZoneInfo(z), self.start, self.end)) for z in zones if z not in utc]
-        return ical_write.calendar(name, tzs, [
-            b"BEGIN:VEVENT\r\n" + ical_write.line(f"UID:{e.key}{suffix}") + self._body(e, e.zone in utc)
-            for e in events])
+        if len(events) == 1:
+            [every] = events.values()
+        else:
+            # Within one rotation and start, keys differ before where the suffix goes (a
+            # segment's is the id and an instant, a gap's the id, "gap-" and an instant):
+            # sorting by (start, rotation, key) is sorting by (start, rotation, UID).
+            every = sorted(e for es in events.values() for e in es)
+        zones = sorted({self.d.rotations[rid].timezone for rid, es in events.items() if es})
+        tzs = [(z, ical_tz.observances(ZoneInfo(z), self.start, self.end)) for z in zones
+               if not self._zone(z).in_utc]
+        parts = []
+        for e in every:
+            uid = f"UID:{e.key}{suffix}"
+            parts.append(f"BEGIN:VEVENT\r\n{uid}\r\n" if len(uid) <= 75 else f"BEGIN:VEVENT\r\n{ical_write.folded(uid)}")
+            parts.append(e.body)
+        return ical_write.calendar(name, tzs, "".join(parts).encode())
 
-    def _body(self, e: _Event, in_utc: bool) -> bytes:
-        """The event's lines after its UID, the same in the rotation and the person feed."""
-        body = self._bodies.get(id(e))
-        if body is None:
-            body = self._bodies[id(e)] = _vevent_body(e, None if in_utc else ZoneInfo(e.zone), self.options)
-        return body
+    def _zone(self, zone: str) -> _Zone:
+        z = self._zones.get(zone)
+        if z is None:
+            tz = ZoneInfo(zone)
+            z = self._zones[zone] = _Zone(tz, ical_tz.in_utc(tz, self.start, self.end))
+        return z
+
+    def _utc(self, t: datetime) -> str:
+        u = self._utcs.get(t)
+        if u is None:
+            u = self._utcs[t] = _utc(t)
+        return u
+
+    def _who_text(self, pid: str | None) -> tuple[str, bool]:
+        """``_who`` as TEXT, and whether it can be escaped apart from the text around it."""
+        w = self._whos.get(pid)
+        if w is None:
+            from .ical_write import text
+
+            raw = _who(self.d, pid)
+            w = self._whos[pid] = (text(raw), _apart(raw))
+        return w
+
+    def _make(self, rot: Rotation) -> list[_Event]:
+        """The rotation's events in ``[start, end)``, sorted. Each segment's lines are
+        ``_vevent_body``'s, made from strings shared by the events of one person and
+        source (the summary, the description but its "Next:" line, the closing lines)
+        and by every rotation of a zone (the times)."""
+        from .ical_write import folded, text
+
+        d, start, end, options = self.d, self.start, self.end, self.options
+        lo = start - LOOK
+        wide = final_schedule(rot, lo, end + LOOK)
+        z = self._zone(rot.timezone)
+        utc, tz, rid = self._utc, rot.tz, rot.id
+        dtstart, dtend = z.line("DTSTART", utc), z.line("DTEND", utc)
+        notes = _Notes(rot.overrides)
+        heads: dict[str, str] = {}
+        tails: dict[tuple[str, str], str] = {}
+        prefixes: dict[tuple[str, str, str | None], tuple[str, str, bool]] = {}
+        out = []
+        n = len(wide)
+        # The schedule of [start, end) is the wider one cut to it: computed once, not twice.
+        i = bisect.bisect_right(wide, start, key=_END)
+        while i < n and wide[i].start < end:
+            s = wide[i]
+            _, who, true_start, b, source = s
+            a = true_start if true_start > start else start
+            if b > end:
+                b = end
+            if true_start <= lo:  # began before the look-back too (a quarterly shift)
+                true_start = _segment_start(rot, a)
+            note = notes.note(a, who) if source == OVERRIDE else None
+            nxt = _next(wide, i, who)
+            i += 1
+            head = heads.get(who)
+            if head is None:
+                head = heads[who] = folded(f"SUMMARY:{text(_summary(d, who, rot))}")
+            tail = tails.get((who, source))
+            if tail is None:
+                tail = tails[who, source] = _tail(rid, who, source, _summary(d, who, rot), options)
+            pre = prefixes.get((who, source, note))
+            if pre is None:
+                raw = _describe(d, rot, s, note, None, options.phones)
+                pre = prefixes[who, source, note] = (raw, text(raw), _apart(raw))
+            if nxt is None:
+                desc = pre[1]
+            else:
+                wt, w_apart = self._who_text(nxt[0])
+                lt, l_apart = z.local(nxt[1])
+                if pre[2] and w_apart and l_apart:
+                    desc = f"{pre[1]}\\nNext: {wt} from {lt}"
+                else:
+                    desc = text(f"{pre[0]}\nNext: {_who(d, nxt[0])} from {_local(nxt[1], tz)}")
+            stamp = utc(true_start)
+            out.append(_Event(a, rid, f"{rid}-{stamp}", who, f"DTSTAMP:{stamp}\r\n{dtstart(a)}{dtend(b)}{head}"
+                              f"{folded('DESCRIPTION:' + desc)}{tail}"))
+        if options.gaps:
+            segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
+                    for s in wide if s.end > start and s.start < end]
+            gaps = _gap_events(d, rot, segs, wide, start, end, None if z.in_utc else tz, options)
+            if gaps:
+                out = sorted(out + gaps)
+        return out
+
+
+def _index(mine: dict[str, dict[str, list[_Event]]], rid: str, events: list[_Event]) -> None:
+    """Add rotation ``rid``'s segment events to ``mine``: person -> rotation -> events."""
+    for e in events:
+        if e.person is not None:
+            mine.setdefault(e.person, {}).setdefault(rid, []).append(e)
 
 
 def rotation_feed(d: Directory, rotation_ids: list[str], start: datetime, end: datetime,
@@ -146,31 +322,10 @@ def person_feed(d: Directory, person: str, rotation_ids: list[str], start: datet
     return Feeds(d, rotation_ids, start, end, no_gaps).person(person)
 
 
-def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, options: Options) -> list[_Event]:
-    wide = final_schedule(rot, start - LOOK, end + LOOK)
-    # The schedule of [start, end) is the wider one cut to it: computed once, not twice.
-    segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
-            for s in wide if s.end > start and s.start < end]
-    starts = [s.start for s in wide]
-    notes = _Notes(rot.overrides)
-    out = []
-    for s in segs:
-        i = bisect.bisect_right(starts, s.start) - 1
-        true_start = wide[i].start if i >= 0 and wide[i].end > s.start and wide[i].person == s.person else s.start
-        if true_start <= start - LOOK:  # began before the look-back too (a quarterly shift)
-            true_start = _segment_start(rot, s.start)
-        note = notes.note(s.start, s.person) if s.source == OVERRIDE else None
-        out.append(_Event(f"{rot.id}-{_utc(true_start)}", true_start, s.start, s.end, rot.timezone,
-                          _summary(d, s.person, rot),
-                          _describe(d, rot, s, note, _next(wide, i, s.person), options.phones),
-                          rot.id, s.person, s.source))
-    if options.gaps:
-        out += _gap_events(d, rot, segs, wide, start, end)
-    return out
-
-
 def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Segment],
-                start: datetime, end: datetime) -> list[_Event]:
+                start: datetime, end: datetime, tz: ZoneInfo | None, options: Options) -> list[_Event]:
+    from .ical_write import text
+
     starts = [s.start for s in wide]
     wide_gaps = _holes(rot, wide, start - LOOK, end + LOOK)
     gap_starts = [g[0] for g in wide_gaps]
@@ -183,8 +338,10 @@ def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Seg
         lines = [f"Nobody is on call for {rot.name} ({rot.id})."]
         if nxt:
             lines.append(f"Next: {_who(d, nxt.person)} from {_local(b, rot.tz)}")
-        out.append(_Event(f"{rot.id}-gap-{_utc(true_start)}", true_start, a, b, rot.timezone,
-                          f"{GAP_TITLE} ({rot.name})", "\n".join(lines), rot.id, None, None))
+        stamp = _utc(true_start)
+        body = _vevent_body(stamp, a, b, tz, f"SUMMARY:{text(f'{GAP_TITLE} ({rot.name})')}", "\n".join(lines),
+                            _tail(rot.id, None, None, "", options))
+        out.append(_Event(a, rot.id, f"{rot.id}-gap-{stamp}", None, body))
     return out
 
 
@@ -286,21 +443,32 @@ def _local(t: datetime, tz: ZoneInfo) -> str:
     return f"{_DAYS[w.weekday()]} {w:%Y-%m-%d %H:%M} {w.tzname()}"
 
 
-def _vevent_body(e: _Event, tz: ZoneInfo | None, options: Options) -> bytes:
+def _vevent_body(stamp: str, start: datetime, end: datetime, tz: ZoneInfo | None, summary: str,
+                description: str, tail: str) -> str:
+    """An event's lines after its UID: ``summary`` is its SUMMARY line, ``tail`` its
+    lines after the DESCRIPTION (``_tail``)."""
+    from .ical_write import folded, text
+
+    return "".join([folded(f"DTSTAMP:{stamp}"), folded(_when("DTSTART", start, tz)), folded(_when("DTEND", end, tz)),
+                    folded(summary), folded(f"DESCRIPTION:{text(description)}"), tail])
+
+
+def _tail(rotation: str, person: str | None, source: str | None, summary: str, options: Options) -> str:
+    """An event's lines after its DESCRIPTION, folded, through END:VEVENT: the same for
+    every event of one rotation, person and source. A gap (``person`` None) has no
+    person, source or reminder."""
     from .ical_write import duration, folded, text
 
-    lines = [f"DTSTAMP:{_utc(e.stamp)}", _when("DTSTART", e.start, tz), _when("DTEND", e.end, tz),
-             f"SUMMARY:{text(e.summary)}", f"DESCRIPTION:{text(e.description)}", "STATUS:CONFIRMED",
-             "TRANSP:OPAQUE" if options.busy else "TRANSP:TRANSPARENT",
+    lines = ["STATUS:CONFIRMED", "TRANSP:OPAQUE" if options.busy else "TRANSP:TRANSPARENT",
              f"X-MICROSOFT-CDO-BUSYSTATUS:{'BUSY' if options.busy else 'FREE'}",
-             f"X-ONCALL-ROTATION:{text(e.rotation)}"]
-    if e.person is not None:
-        lines += [f"X-ONCALL-PERSON:{text(e.person)}", f"X-ONCALL-SOURCE:{text(e.source or '')}"]
+             f"X-ONCALL-ROTATION:{text(rotation)}"]
+    if person is not None:
+        lines += [f"X-ONCALL-PERSON:{text(person)}", f"X-ONCALL-SOURCE:{text(source or '')}"]
         if options.remind is not None:
-            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{text(e.summary)}",
+            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{text(summary)}",
                       f"TRIGGER:{duration(-options.remind)}", "END:VALARM"]
     lines.append("END:VEVENT")
-    return "".join(map(folded, lines)).encode()
+    return "".join(map(folded, lines))
 
 
 def _utc(t: datetime) -> str:
@@ -319,7 +487,6 @@ def _when(name: str, t: datetime, tz: ZoneInfo | None) -> str:
     return f"{name}:{_utc(t)}" if wall is None else f"{name};TZID={tz.key}:{wall}"
 
 
-@lru_cache(maxsize=4096)  # one event's end is the next one's start
 def _wall(t: datetime, tz: ZoneInfo) -> str | None:
     """``t`` on ``tz``'s wall clock in RFC 5545's form; None when that wall time occurs
     twice or never there."""

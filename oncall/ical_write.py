@@ -80,23 +80,35 @@ def duration(d: timedelta) -> str:
     return vDuration(d).to_ical().decode()
 
 
-def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events: list[bytes]) -> bytes:
-    """The VCALENDAR: its properties and one VTIMEZONE per ``(TZID, observances)``,
-    built and serialized by ``icalendar``, around the events' bytes."""
+def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events: bytes) -> bytes:
+    """The VCALENDAR: its properties and one VTIMEZONE per ``(TZID, observances)``, as
+    ``icalendar`` builds and serializes them, around the events' bytes."""
+    before, after = _head()
+    name = text(name)
+    return b"".join([before, line(f"X-WR-CALNAME:{name}"), line(f"NAME:{name}"), after,
+                     *(_vtimezone(tzid, obs) for tzid, obs in zones), events, b"END:VCALENDAR" + CRLF])
+
+
+@lru_cache(maxsize=1)
+def _head() -> tuple[bytes, bytes]:
+    """A calendar's lines before and after its two name lines, by ``icalendar``: the
+    names are ``vInline``, which ``Contentline`` writes as ``line`` does."""
     from icalendar import Calendar
     from icalendar.prop import vDuration, vInline
 
     cal = Calendar()
     for key, value in (("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"), ("METHOD", "PUBLISH")):
         cal.add(key, value)
-    for key in ("X-WR-CALNAME", "NAME"):  # already TEXT (see ``text``): added as is
-        cal.add(key, vInline(text(name)))
+    for key in ("X-WR-CALNAME", "NAME"):
+        cal.add(key, vInline("x"))
     cal.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(timedelta(hours=1)))
     head = cal.to_ical(sorted=False)
+    names = line("X-WR-CALNAME:x") + line("NAME:x")
     end = b"END:VCALENDAR" + CRLF
-    assert head.endswith(end)
-    return b"".join([head[: -len(end)], *(_vtimezone(tzid, obs) for tzid, obs in zones), *events, end])
+    assert head.count(names) == 1 and head.endswith(end)
+    before, after = head[: -len(end)].split(names)
+    return before, after
 
 
 @lru_cache(maxsize=64)  # export --all writes the same few zones into hundreds of feeds

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from . import ical_tz
@@ -66,58 +65,47 @@ class Options:
     phones: bool = True
 
 
-class _Event(NamedTuple):
-    """One VEVENT: a feed's sort key (``start``, ``rotation``, ``key``: the UID without
-    the person and "@oncall"), ``person`` (None for a gap) and ``body``, its lines after
-    the UID, the same in the rotation feed and in the person's feed."""
-
-    start: datetime
-    rotation: str
-    key: str
-    person: str | None
-    body: str
+# An event is a tuple ``(start, rotation, key, person, body)``: a feed's sort key (start,
+# rotation, and ``key``, what follows "rotation-" in the UID before the person and
+# "@oncall"), the person (None for a gap), and ``body``, its lines after the UID, the same
+# in the rotation feed and in the person's feed.
+_Event = tuple[datetime, str, str, "str | None", str]
+_NO_NEXT = object()  # "who is next" not found within LOOK (None is a gap)
 
 
 class _Zone:
-    """One zone's strings, made once per instant for every rotation of the zone:
-    ``DTSTART``/``DTEND`` lines and ``_local`` as TEXT."""
+    """One zone's strings, made once per instant for every rotation of the zone: the
+    folded ``DTSTART``/``DTEND`` lines and ``_local`` as TEXT."""
 
     def __init__(self, tz: ZoneInfo, in_utc: bool):
         self.tz, self.in_utc = tz, in_utc
-        self._lines: dict[str, dict[datetime, str]] = {"DTSTART": {}, "DTEND": {}}
-        self._locals: dict[datetime, tuple[str, bool]] = {}
+        self.starts: dict[datetime, str] = {}
+        self.ends: dict[datetime, str] = {}
+        self.locals: dict[datetime, tuple[str, bool]] = {}
 
-    def line(self, name: str, utc: Callable[[datetime], str]) -> Callable[[datetime], str]:
-        """``t`` -> the folded ``name`` line of instant ``t`` (see ``_when``)."""
+    def line(self, name: str, t: datetime, utc: str) -> str:
+        """The folded ``name`` line of instant ``t`` (``utc``: its UTC form), see ``_when``."""
         from .ical_write import folded
 
-        cache = self._lines[name]
-        tz = None if self.in_utc else self.tz
-
-        def made(t: datetime) -> str:
-            s = cache.get(t)
-            if s is None:
-                wall = None if tz is None else _wall(t, tz)
-                s = cache[t] = folded(f"{name}:{utc(t)}" if wall is None else f"{name};TZID={tz.key}:{wall}")
-            return s
-
-        return made
+        wall = None if self.in_utc else _wall(t, self.tz)
+        s = folded(f"{name}:{utc}" if wall is None else f"{name};TZID={self.tz.key}:{wall}")
+        (self.starts if name == "DTSTART" else self.ends)[t] = s
+        return s
 
     def local(self, t: datetime) -> tuple[str, bool]:
-        """``_local(t)`` as TEXT, and whether it can be escaped apart from the text around it."""
-        s = self._locals.get(t)
-        if s is None:
-            from .ical_write import text
+        """``_local(t)`` as TEXT, and whether that is ASCII and can be escaped apart from
+        the text before it (``_apart``)."""
+        from .ical_write import text
 
-            raw = _local(t, self.tz)
-            s = self._locals[t] = (text(raw), _apart(raw))
+        raw = _local(t, self.tz)
+        s = self.locals[t] = text(raw), _apart(raw) and raw.isascii()
         return s
 
 
 def _apart(raw: str) -> bool:
-    """Whether TEXT escaping of ``raw`` inside a longer text is ``text(raw)``, when the
-    text around it is joined by a space or newline: no escape sequence (which can reach
-    past it) and no CR (which pairs with a following newline)."""
+    """Whether TEXT escaping of ``raw`` inside a longer text is ``text(raw)`` when the text
+    around it is joined by a space or newline: no escape sequence (which can reach past
+    it) and no CR (which pairs with a following newline)."""
     return "\x1b" not in raw and "\r" not in raw
 
 
@@ -128,32 +116,28 @@ _END = attrgetter("end")
 class Feeds:
     """Every feed of ``rotation_ids`` over ``[start, end)``: each rotation's events made
     once (on first use), person feeds taken from them by index. The strings events share
-    (a person's summary and closing lines, a description's first lines, an instant's UTC
-    and wall-clock forms in each zone) are made once per ``Feeds``."""
+    (a person's summary and closing lines, a description but its last time, an instant's
+    UTC and wall-clock forms in each zone) are made once per ``Feeds``."""
 
     d: Directory
     rotation_ids: list[str]
     start: datetime
     end: datetime
     options: Options = Options()
-    _events: dict[str, list[_Event]] = field(init=False, default_factory=dict)
-    _mine: dict[str, dict[str, list[_Event]]] | None = field(init=False, default=None)
+    _events: dict[str, tuple[list[_Event], dict[str, list[_Event]]]] = field(init=False, default_factory=dict)
     _utcs: dict[datetime, str] = field(init=False, default_factory=dict)
     _zones: dict[str, _Zone] = field(init=False, default_factory=dict)
-    _whos: dict[str | None, tuple[str, bool]] = field(init=False, default_factory=dict)
+    _nexts: dict[str | None, tuple[str, str, bool]] = field(init=False, default_factory=dict)
 
     def rotation(self, rotation_ids: list[str]) -> bytes:
         """One feed with every segment of these rotations (and their gaps with ``gaps``)."""
         names = ", ".join(self.d.rotations[r].name for r in rotation_ids)
-        return self._calendar(f"On call: {names}", {rid: self.events(rid) for rid in rotation_ids}, None)
+        return self._calendar(f"On call: {names}", {rid: self.events(rid)[0] for rid in rotation_ids}, None)
 
     def person(self, person: str) -> bytes:
         """One feed with ``person``'s segments in the rotations; never gaps."""
-        if self._mine is None:
-            self._mine = {}
-            for rid in self.rotation_ids:
-                _index(self._mine, rid, self.events(rid))
-        return self._person(person, self._mine.get(person, {}))
+        mine = {rid: self.events(rid)[1].get(person) for rid in self.rotation_ids}
+        return self._person(person, {rid: es for rid, es in mine.items() if es})
 
     def folder(self) -> Iterator[tuple[str, str, bytes]]:
         """Each rotation's feed (``("rotation", id, bytes)``, in ``rotation_ids`` order) and
@@ -174,19 +158,21 @@ class Feeds:
                 yield "person", pid, self._person(pid, {})
         mine: dict[str, dict[str, list[_Event]]] = {}
         for i, rid in enumerate(self.rotation_ids):
-            events = self._make(self.d.rotations[rid])
+            events, by_person = self._make(self.d.rotations[rid])
             yield "rotation", rid, self._calendar(f"On call: {self.d.rotations[rid].name}", {rid: events}, None)
-            _index(mine, rid, events)
             del events
+            for pid, es in by_person.items():
+                mine.setdefault(pid, {})[rid] = es
+            del by_person
             for pid in waiting.pop(i, ()):
                 yield "person", pid, self._person(pid, mine.pop(pid, {}))
 
-    def events(self, rid: str) -> list[_Event]:
-        """Rotation ``rid``'s events, sorted (made on first use)."""
-        events = self._events.get(rid)
-        if events is None:
-            events = self._events[rid] = self._make(self.d.rotations[rid])
-        return events
+    def events(self, rid: str) -> tuple[list[_Event], dict[str, list[_Event]]]:
+        """Rotation ``rid``'s events, sorted, and its segments' by person (made on first use)."""
+        made = self._events.get(rid)
+        if made is None:
+            made = self._events[rid] = self._make(self.d.rotations[rid])
+        return made
 
     def _person(self, person: str, events: dict[str, list[_Event]]) -> bytes:
         p = self.d.people.get(person)
@@ -201,17 +187,18 @@ class Feeds:
             [every] = events.values()
         else:
             # Within one rotation and start, keys differ before where the suffix goes (a
-            # segment's is the id and an instant, a gap's the id, "gap-" and an instant):
-            # sorting by (start, rotation, key) is sorting by (start, rotation, UID).
+            # segment's is an instant, a gap's "gap-" and an instant): sorting by (start,
+            # rotation, key) is sorting by (start, rotation, UID).
             every = sorted(e for es in events.values() for e in es)
         zones = sorted({self.d.rotations[rid].timezone for rid, es in events.items() if es})
         tzs = [(z, ical_tz.observances(ZoneInfo(z), self.start, self.end)) for z in zones
                if not self._zone(z).in_utc]
-        parts = []
-        for e in every:
-            uid = f"UID:{e.key}{suffix}"
-            parts.append(f"BEGIN:VEVENT\r\n{uid}\r\n" if len(uid) <= 75 else f"BEGIN:VEVENT\r\n{ical_write.folded(uid)}")
-            parts.append(e.body)
+        longest = max(map(len, events), default=0) + len("UID:-gap-20260101T000000Z") + len(suffix)
+        if longest <= 75:  # no UID line is folded
+            parts = [f"BEGIN:VEVENT\r\nUID:{rid}-{key}{suffix}\r\n{body}" for _, rid, key, _, body in every]
+        else:
+            parts = [f"BEGIN:VEVENT\r\n{ical_write.folded(f'UID:{rid}-{key}{suffix}')}{body}"
+                     for _, rid, key, _, body in every]
         return ical_write.calendar(name, tzs, "".join(parts).encode())
 
     def _zone(self, zone: str) -> _Zone:
@@ -221,90 +208,117 @@ class Feeds:
             z = self._zones[zone] = _Zone(tz, ical_tz.in_utc(tz, self.start, self.end))
         return z
 
-    def _utc(self, t: datetime) -> str:
-        u = self._utcs.get(t)
-        if u is None:
-            u = self._utcs[t] = _utc(t)
-        return u
-
-    def _who_text(self, pid: str | None) -> tuple[str, bool]:
-        """``_who`` as TEXT, and whether it can be escaped apart from the text around it."""
-        w = self._whos.get(pid)
+    def _next_text(self, pid: str | None) -> tuple[str, str, bool]:
+        """``\nNext: WHO from `` raw and as TEXT, and whether that is ASCII and can be
+        escaped apart from the text around it (``_apart``)."""
+        w = self._nexts.get(pid)
         if w is None:
             from .ical_write import text
 
             raw = _who(self.d, pid)
-            w = self._whos[pid] = (text(raw), _apart(raw))
+            w = self._nexts[pid] = (f"\nNext: {raw} from ", f"\\nNext: {text(raw)} from ",
+                                    _apart(raw) and raw.isascii())
         return w
 
-    def _make(self, rot: Rotation) -> list[_Event]:
-        """The rotation's events in ``[start, end)``, sorted. Each segment's lines are
-        ``_vevent_body``'s, made from strings shared by the events of one person and
-        source (the summary, the description but its "Next:" line, the closing lines)
-        and by every rotation of a zone (the times)."""
-        from .ical_write import folded, text
+    def _make(self, rot: Rotation) -> tuple[list[_Event], dict[str, list[_Event]]]:
+        """The rotation's events in ``[start, end)``, sorted, and its segments' by person.
+
+        A segment's lines are ``_vevent_body``'s, from strings made once: per person,
+        source, note and next person its summary, closing lines and description but the
+        time of the handoff (already folded as far as that time cannot change), per
+        instant and zone its times."""
+        from .ical_write import _fold_ascii, fold_start, folded, text
 
         d, start, end, options = self.d, self.start, self.end, self.options
         lo = start - LOOK
         wide = final_schedule(rot, lo, end + LOOK)
         z = self._zone(rot.timezone)
-        utc, tz, rid = self._utc, rot.tz, rot.id
-        dtstart, dtend = z.line("DTSTART", utc), z.line("DTEND", utc)
+        utcs, starts, ends, locals_ = self._utcs, z.starts, z.ends, z.locals
+        tz, rid = rot.tz, rot.id
         notes = _Notes(rot.overrides)
-        heads: dict[str, str] = {}
-        tails: dict[tuple[str, str], str] = {}
-        prefixes: dict[tuple[str, str, str | None], tuple[str, str, bool]] = {}
-        out = []
+        shared: dict[tuple, tuple] = {}
+        out: list[_Event] = []
+        by_person: dict[str, list[_Event]] = {}
         n = len(wide)
         # The schedule of [start, end) is the wider one cut to it: computed once, not twice.
         i = bisect.bisect_right(wide, start, key=_END)
-        while i < n and wide[i].start < end:
+        while i < n:
             s = wide[i]
-            _, who, true_start, b, source = s
+            _, who, true_start, te, source = s
+            if true_start >= end:
+                break
             a = true_start if true_start > start else start
-            if b > end:
-                b = end
+            b = te if te < end else end
             if true_start <= lo:  # began before the look-back too (a quarterly shift)
                 true_start = _segment_start(rot, a)
-            note = notes.note(a, who) if source == OVERRIDE else None
-            nxt = _next(wide, i, who)
             i += 1
-            head = heads.get(who)
-            if head is None:
-                head = heads[who] = folded(f"SUMMARY:{text(_summary(d, who, rot))}")
-            tail = tails.get((who, source))
-            if tail is None:
-                tail = tails[who, source] = _tail(rid, who, source, _summary(d, who, rot), options)
-            pre = prefixes.get((who, source, note))
-            if pre is None:
-                raw = _describe(d, rot, s, note, None, options.phones)
-                pre = prefixes[who, source, note] = (raw, text(raw), _apart(raw))
-            if nxt is None:
-                desc = pre[1]
+            if i == n:
+                nxt, when = _NO_NEXT, None
+            elif wide[i].start != te:
+                nxt, when = None, te
+            elif wide[i].person != who:
+                nxt, when = wide[i].person, te
             else:
-                wt, w_apart = self._who_text(nxt[0])
-                lt, l_apart = z.local(nxt[1])
-                if pre[2] and w_apart and l_apart:
-                    desc = f"{pre[1]}\\nNext: {wt} from {lt}"
+                found = _next(wide, i - 1, who)
+                nxt, when = found if found else (_NO_NEXT, None)
+            note = notes.note(a, who) if source == OVERRIDE else None
+            try:
+                head, desc, rest, raw, tail, mine = shared[who, source, note, nxt]
+            except KeyError:
+                summary = _summary(d, who, rot)
+                raw = _describe(d, rot, s, note, None, options.phones)
+                if nxt is _NO_NEXT:
+                    desc, rest = folded(f"DESCRIPTION:{text(raw)}"), None
                 else:
-                    desc = text(f"{pre[0]}\nNext: {_who(d, nxt[0])} from {_local(nxt[1], tz)}")
-            stamp = utc(true_start)
-            out.append(_Event(a, rid, f"{rid}-{stamp}", who, f"DTSTAMP:{stamp}\r\n{dtstart(a)}{dtend(b)}{head}"
-                              f"{folded('DESCRIPTION:' + desc)}{tail}"))
+                    nraw, ntext, nplain = self._next_text(nxt)
+                    line = f"DESCRIPTION:{text(raw)}{ntext}"
+                    if nplain and _apart(raw) and line.isascii():
+                        desc, rest = fold_start(line)
+                    else:
+                        desc, rest = None, None
+                    raw += nraw
+                head = folded(f"SUMMARY:{text(summary)}")
+                tail = _tail(rid, who, source, summary, options)
+                mine = by_person.setdefault(who, [])
+                shared[who, source, note, nxt] = head, desc, rest, raw, tail, mine
+            if when is None:
+                line = desc
+            else:
+                try:
+                    lt, plain = locals_[when]
+                except KeyError:
+                    lt, plain = z.local(when)
+                if plain and rest is not None:
+                    # The line folded as far as the handoff's time cannot change it (see fold_start).
+                    t = rest + lt
+                    if desc:
+                        line = f"{desc}{t if len(t) <= 74 else _fold_ascii(t)}\r\n"
+                    else:
+                        line = f"{t if len(t) <= 75 else _fold_ascii(t)}\r\n"
+                else:
+                    line = folded(f"DESCRIPTION:{text(raw + _local(when, tz))}")
+            try:
+                stamp = utcs[true_start]
+            except KeyError:
+                stamp = utcs[true_start] = _utc(true_start)
+            try:
+                ds = starts[a]
+            except KeyError:
+                ds = z.line("DTSTART", a, stamp if a == true_start else _utc(a))
+            try:
+                de = ends[b]
+            except KeyError:
+                de = z.line("DTEND", b, _utc(b))
+            e = (a, rid, stamp, who, f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{line}{tail}")
+            out.append(e)
+            mine.append(e)
         if options.gaps:
             segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
                     for s in wide if s.end > start and s.start < end]
             gaps = _gap_events(d, rot, segs, wide, start, end, None if z.in_utc else tz, options)
             if gaps:
                 out = sorted(out + gaps)
-        return out
-
-
-def _index(mine: dict[str, dict[str, list[_Event]]], rid: str, events: list[_Event]) -> None:
-    """Add rotation ``rid``'s segment events to ``mine``: person -> rotation -> events."""
-    for e in events:
-        if e.person is not None:
-            mine.setdefault(e.person, {}).setdefault(rid, []).append(e)
+        return out, by_person
 
 
 def rotation_feed(d: Directory, rotation_ids: list[str], start: datetime, end: datetime,
@@ -341,7 +355,7 @@ def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Seg
         stamp = _utc(true_start)
         body = _vevent_body(stamp, a, b, tz, f"SUMMARY:{text(f'{GAP_TITLE} ({rot.name})')}", "\n".join(lines),
                             _tail(rot.id, None, None, "", options))
-        out.append(_Event(a, rot.id, f"{rot.id}-gap-{stamp}", None, body))
+        out.append((a, rot.id, f"gap-{stamp}", None, body))
     return out
 
 

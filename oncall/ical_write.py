@@ -72,6 +72,21 @@ def _fold_ascii(content: str) -> str:
     return "\r\n ".join(out)
 
 
+def fold_start(content: str) -> tuple[str, str]:
+    """An ASCII line's folded lines that no text appended to it can change, each ending
+    in CRLF and a space, and the rest: for a non-empty ASCII ``more``, ``folded(content +
+    more)`` is the first plus ``_fold_ascii(rest + more)`` and CRLF when the first is not
+    empty, else ``folded(rest + more)``. An event's description is the same but for the
+    time at its end: most of its folding is done once."""
+    out = []
+    i = 0
+    while len(content) - i > 74:  # a physical line wholly decided by ``content``
+        n = 73 if content[i + 73] in "\\^" else 74
+        out.append(content[i:i + n] + "\r\n ")
+        i += n
+    return "".join(out), content[i:]
+
+
 @lru_cache(maxsize=16)
 def duration(d: timedelta) -> str:
     """RFC 5545 DURATION by ``icalendar``: ``PT15M``, ``P1DT2H``, ``-PT15M``."""

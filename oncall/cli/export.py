@@ -94,19 +94,17 @@ def export(
 
 def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, options) -> None:
     """A feed per rotation and per person, and an index.html: each rotation's schedule
-    computed once (``ical.Feeds``), every file written atomically, mode 0644."""
+    computed once, each feed written atomically, mode 0644, as soon as it is made
+    (``ical.Feeds.folder``), so no more than a few feeds are held at once."""
     from .. import ical
 
-    feeds = []
-    every = ical.Feeds(d, ids, a, b, options)
-    for rid in ids:
-        path = f"rotations/{rid}.ics"
-        _write(root / path, every.rotation([rid]), make_folders=True)
-        feeds.append(("Rotations", f"{d.rotations[rid].name} ({rid})", path))
-    for pid in sorted(d.people):
-        path = f"people/{pid}.ics"
-        _write(root / path, every.person(pid), make_folders=True)
-        feeds.append(("People", f"{d.people[pid].name} ({pid})", path))
+    made = {}
+    for kind, key, data in ical.Feeds(d, ids, a, b, options).folder():
+        path = f"{kind.replace('person', 'people').replace('rotation', 'rotations')}/{key}.ics"
+        _write(root / path, data, make_folders=True)
+        made[kind, key] = path
+    feeds = [("Rotations", f"{d.rotations[rid].name} ({rid})", made["rotation", rid]) for rid in ids]
+    feeds += [("People", f"{d.people[pid].name} ({pid})", made["person", pid]) for pid in sorted(d.people)]
     _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), make_folders=True)
     _say(f"wrote {plural(len(feeds), 'feed')} and index.html to {root}")
 

@@ -33,10 +33,9 @@ from __future__ import annotations
 import bisect
 import heapq
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
@@ -48,6 +47,8 @@ from .timeline import MIN_YEAR, UTC, Interval, to_wall
 
 # How far beyond the window to look for a clipped segment's true start and for who is next.
 LOOK = timedelta(days=62)
+# How far beyond the window to look first (then LOOK): most shifts are a week at most.
+_NEAR = timedelta(days=8)
 GAP_TITLE = "NO ONE ON CALL"
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -83,12 +84,11 @@ class _Zone:
         self.ends: dict[datetime, str] = {}
         self.locals: dict[datetime, tuple[str, bool]] = {}
 
-    def line(self, name: str, t: datetime, utc: str) -> str:
-        """The folded ``name`` line of instant ``t`` (``utc``: its UTC form), see ``_when``."""
+    def line(self, name: str, t: datetime) -> str:
+        """The folded ``name`` line of instant ``t`` (``_when``)."""
         from .ical_write import folded
 
-        wall = None if self.in_utc else _wall(t, self.tz)
-        s = folded(f"{name}:{utc}" if wall is None else f"{name};TZID={self.tz.key}:{wall}")
+        s = folded(_when(name, t, None if self.in_utc else self.tz))
         (self.starts if name == "DTSTART" else self.ends)[t] = s
         return s
 
@@ -220,6 +220,36 @@ class Feeds:
                                     _apart(raw) and raw.isascii())
         return w
 
+    def _shared(self, rot: Rotation, s: Segment, note: str | None, nxt: object,
+                by_person: dict[str, list[_Event]]) -> tuple:
+        """What the events of ``rot`` with ``s``'s person and source, override ``note``
+        and next person ``nxt`` share: ``(head, rest, limit, raw, tail, mine)``. ``head``
+        is the SUMMARY line and the DESCRIPTION's folded as far as the handoff's time at
+        its end cannot change it (all of it for no next person), ``rest`` the remainder
+        (None when the time cannot be appended as is: non-ASCII or an ``_apart``
+        failure), ``limit`` the length up to which ``rest`` and the time stay unfolded,
+        ``raw`` the description before the time, ``tail`` the lines after the
+        DESCRIPTION, ``mine`` the person's list of events."""
+        from .ical_write import fold_start, folded, text
+
+        d, options, who = self.d, self.options, s.person
+        summary = _summary(d, who, rot)
+        raw = _describe(d, rot, s, note, None, options.phones)
+        head = folded(f"SUMMARY:{text(summary)}")
+        rest, limit = None, 0
+        if nxt is _NO_NEXT:
+            head += folded(f"DESCRIPTION:{text(raw)}")
+        else:
+            nraw, ntext, nplain = self._next_text(nxt)
+            line = f"DESCRIPTION:{text(raw)}{ntext}"
+            if nplain and _apart(raw) and line.isascii():
+                done, rest = fold_start(line)
+                head += done
+                limit = 74 if done else 75
+            raw += nraw
+        return head, rest, limit, raw, _tail(rot.id, who, source=s.source, summary=summary, options=options), \
+            by_person.setdefault(who, [])
+
     def _make(self, rot: Rotation) -> tuple[list[_Event], dict[str, list[_Event]]]:
         """The rotation's events in ``[start, end)``, sorted, and its segments' by person.
 
@@ -227,11 +257,14 @@ class Feeds:
         source, note and next person its summary, closing lines and description but the
         time of the handoff (already folded as far as that time cannot change), per
         instant and zone its times."""
-        from .ical_write import _fold_ascii, fold_start, folded, text
+        from .ical_write import _fold_ascii, folded, text
 
         d, start, end, options = self.d, self.start, self.end, self.options
-        lo = start - LOOK
-        wide = final_schedule(rot, lo, end + LOOK)
+        if options.gaps:  # the gaps' true starts and who is next need the same margins
+            edge, back = start - LOOK, LOOK
+            wide = final_schedule(rot, edge, end + LOOK)
+        else:
+            edge, back, wide = start, _NEAR, _schedule(rot, start, end)
         z = self._zone(rot.timezone)
         utcs, starts, ends, locals_ = self._utcs, z.starts, z.ends, z.locals
         tz, rid = rot.tz, rot.id
@@ -240,7 +273,6 @@ class Feeds:
         out: list[_Event] = []
         by_person: dict[str, list[_Event]] = {}
         n = len(wide)
-        # The schedule of [start, end) is the wider one cut to it: computed once, not twice.
         i = bisect.bisect_right(wide, start, key=_END)
         while i < n:
             s = wide[i]
@@ -249,8 +281,8 @@ class Feeds:
                 break
             a = true_start if true_start > start else start
             b = te if te < end else end
-            if true_start <= lo:  # began before the look-back too (a quarterly shift)
-                true_start = _segment_start(rot, a)
+            if true_start <= edge:  # began before what was computed (a quarterly shift)
+                true_start = _segment_start(rot, a, back)
             i += 1
             if i == n:
                 nxt, when = _NO_NEXT, None
@@ -263,53 +295,45 @@ class Feeds:
                 nxt, when = found if found else (_NO_NEXT, None)
             note = notes.note(a, who) if source == OVERRIDE else None
             try:
-                head, desc, rest, raw, tail, mine = shared[who, source, note, nxt]
-            except KeyError:
-                summary = _summary(d, who, rot)
-                raw = _describe(d, rot, s, note, None, options.phones)
-                if nxt is _NO_NEXT:
-                    desc, rest = folded(f"DESCRIPTION:{text(raw)}"), None
-                else:
-                    nraw, ntext, nplain = self._next_text(nxt)
-                    line = f"DESCRIPTION:{text(raw)}{ntext}"
-                    if nplain and _apart(raw) and line.isascii():
-                        desc, rest = fold_start(line)
-                    else:
-                        desc, rest = None, None
-                    raw += nraw
-                head = folded(f"SUMMARY:{text(summary)}")
-                tail = _tail(rid, who, source, summary, options)
-                mine = by_person.setdefault(who, [])
-                shared[who, source, note, nxt] = head, desc, rest, raw, tail, mine
-            if when is None:
-                line = desc
-            else:
-                try:
-                    lt, plain = locals_[when]
-                except KeyError:
-                    lt, plain = z.local(when)
-                if plain and rest is not None:
-                    # The line folded as far as the handoff's time cannot change it (see fold_start).
-                    t = rest + lt
-                    if desc:
-                        line = f"{desc}{t if len(t) <= 74 else _fold_ascii(t)}\r\n"
-                    else:
-                        line = f"{t if len(t) <= 75 else _fold_ascii(t)}\r\n"
-                else:
-                    line = folded(f"DESCRIPTION:{text(raw + _local(when, tz))}")
-            try:
                 stamp = utcs[true_start]
             except KeyError:
                 stamp = utcs[true_start] = _utc(true_start)
             try:
                 ds = starts[a]
             except KeyError:
-                ds = z.line("DTSTART", a, stamp if a == true_start else _utc(a))
+                ds = z.line("DTSTART", a)
             try:
                 de = ends[b]
             except KeyError:
-                de = z.line("DTEND", b, _utc(b))
-            e = (a, rid, stamp, who, f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{line}{tail}")
+                de = z.line("DTEND", b)
+            try:
+                head, rest, limit, raw, tail, mine = shared[who, source, note, nxt]
+            except KeyError:
+                head, rest, limit, raw, tail, mine = shared[who, source, note, nxt] = \
+                    self._shared(rot, s, note, nxt, by_person)
+            if when is None:
+                body = f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{tail}"
+            else:
+                try:
+                    lt, plain = locals_[when]
+                except KeyError:
+                    lt, plain = z.local(when)
+                if plain and rest is not None:
+                    # The description folded as far as the handoff's time cannot change
+                    # it (fold_start): the rest is folded as _fold_ascii does, inline for
+                    # the usual one fold.
+                    t = rest + lt
+                    if len(t) > limit:
+                        if len(t) <= 147:
+                            k = 73 if t[73] in "\\^" else 74
+                            t = f"{t[:k]}\r\n {t[k:]}"
+                        else:
+                            t = _fold_ascii(t)
+                    body = f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{t}\r\n{tail}"
+                else:
+                    line = folded(f"DESCRIPTION:{text(raw + _local(when, tz))}")
+                    body = f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{line}{tail}"
+            e = (a, rid, stamp, who, body)
             out.append(e)
             mine.append(e)
         if options.gaps:
@@ -359,10 +383,26 @@ def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Seg
     return out
 
 
-def _segment_start(rot: Rotation, t: datetime) -> datetime:
-    """Where the final-schedule segment containing ``t`` begins, however long before."""
+def _schedule(rot: Rotation, start: datetime, end: datetime) -> list[Segment]:
+    """The final schedule of ``[start, end)`` and after it, up to who is on call after
+    its last segment's person (as ``_next`` finds them) or ``LOOK`` beyond ``end``: what
+    ``final_schedule(rot, start, end + LOOK)`` gives, but for a segment across ``end``
+    being two (the final schedule of a range is a wider one cut to it), with a few days
+    beyond ``end`` computed instead of ``LOOK`` when that is enough."""
+    segs = final_schedule(rot, start, end)
+    if not segs:
+        return segs
+    last = len(segs) - 1
+    wide = segs + final_schedule(rot, end, end + _NEAR)
+    if _next(wide, last, segs[last].person) is None:  # ran off the end: look as far as LOOK
+        wide = segs + final_schedule(rot, end, end + LOOK)
+    return wide
+
+
+def _segment_start(rot: Rotation, t: datetime, back: timedelta = LOOK) -> datetime:
+    """Where the final-schedule segment containing ``t`` begins, however long before:
+    looked for ``back`` before ``t``, then four times as far, and so on."""
     floor = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)  # nothing is on call before that
-    back = LOOK
     while True:
         lo = t - back if back < t - floor else floor
         segs = final_schedule(rot, lo, t + timedelta(seconds=1))

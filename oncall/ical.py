@@ -36,7 +36,7 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
 from . import ical_tz
@@ -66,11 +66,11 @@ class Options:
     phones: bool = True
 
 
-# An event is a tuple ``(start, rotation, key, person, body)``: a feed's sort key (start,
-# rotation, and ``key``, what follows "rotation-" in the UID before the person and
-# "@oncall"), the person (None for a gap), and ``body``, its lines after the UID, the same
-# in the rotation feed and in the person's feed.
-_Event = tuple[datetime, str, str, "str | None", str]
+# An event is a tuple ``(start, rotation, key, text)``: a feed's sort key (start, rotation,
+# and ``key``, what follows "rotation-" in the UID before the person and "@oncall") and
+# the VEVENT as it is written in one feed. A segment is two: one for the rotation's feed
+# and one, with the person in its UID, for the person's.
+_Event = tuple[datetime, str, str, str]
 _NO_NEXT = object()  # "who is next" not found within LOOK (None is a gap)
 
 
@@ -110,6 +110,7 @@ def _apart(raw: str) -> bool:
 
 
 _END = attrgetter("end")
+_TEXT = itemgetter(3)
 
 
 @dataclass
@@ -132,7 +133,7 @@ class Feeds:
     def rotation(self, rotation_ids: list[str]) -> bytes:
         """One feed with every segment of these rotations (and their gaps with ``gaps``)."""
         names = ", ".join(self.d.rotations[r].name for r in rotation_ids)
-        return self._calendar(f"On call: {names}", {rid: self.events(rid)[0] for rid in rotation_ids}, None)
+        return self._calendar(f"On call: {names}", {rid: self.events(rid)[0] for rid in rotation_ids})
 
     def person(self, person: str) -> bytes:
         """One feed with ``person``'s segments in the rotations; never gaps."""
@@ -159,7 +160,7 @@ class Feeds:
         mine: dict[str, dict[str, list[_Event]]] = {}
         for i, rid in enumerate(self.rotation_ids):
             events, by_person = self._make(self.d.rotations[rid])
-            yield "rotation", rid, self._calendar(f"On call: {self.d.rotations[rid].name}", {rid: events}, None)
+            yield "rotation", rid, self._calendar(f"On call: {self.d.rotations[rid].name}", {rid: events})
             del events
             for pid, es in by_person.items():
                 mine.setdefault(pid, {})[rid] = es
@@ -176,13 +177,12 @@ class Feeds:
 
     def _person(self, person: str, events: dict[str, list[_Event]]) -> bytes:
         p = self.d.people.get(person)
-        return self._calendar(f"On call: {p.name if p else person}", events, person)
+        return self._calendar(f"On call: {p.name if p else person}", events)
 
-    def _calendar(self, name: str, events: dict[str, list[_Event]], person: str | None) -> bytes:
+    def _calendar(self, name: str, events: dict[str, list[_Event]]) -> bytes:
         """The feed of ``events`` (by rotation, each sorted), sorted by start, rotation and UID."""
         from . import ical_write
 
-        suffix = f"-{person}@oncall" if person else "@oncall"
         if len(events) == 1:
             [every] = events.values()
         else:
@@ -193,13 +193,7 @@ class Feeds:
         zones = sorted({self.d.rotations[rid].timezone for rid, es in events.items() if es})
         tzs = [(z, ical_tz.observances(ZoneInfo(z), self.start, self.end)) for z in zones
                if not self._zone(z).in_utc]
-        longest = max(map(len, events), default=0) + len("UID:-gap-20260101T000000Z") + len(suffix)
-        if longest <= 75:  # no UID line is folded
-            parts = [f"BEGIN:VEVENT\r\nUID:{rid}-{key}{suffix}\r\n{body}" for _, rid, key, _, body in every]
-        else:
-            parts = [f"BEGIN:VEVENT\r\n{ical_write.folded(f'UID:{rid}-{key}{suffix}')}{body}"
-                     for _, rid, key, _, body in every]
-        return ical_write.calendar(name, tzs, "".join(parts).encode())
+        return ical_write.calendar(name, tzs, "".join(map(_TEXT, every)).encode())
 
     def _zone(self, zone: str) -> _Zone:
         z = self._zones.get(zone)
@@ -247,8 +241,9 @@ class Feeds:
                 head += done
                 limit = 74 if done else 75
             raw += nraw
-        return head, rest, limit, raw, _tail(rot.id, who, source=s.source, summary=summary, options=options), \
-            by_person.setdefault(who, [])
+        fits = len(f"UID:{rot.id}-20260101T000000Z-{who}@oncall") <= 75  # UID lines unfolded
+        return (head, rest, limit, raw, _tail(rot.id, who, s.source, summary, options), by_person.setdefault(who, []),
+                f"BEGIN:VEVENT\r\nUID:{rot.id}-" if fits else None, f"-{who}@oncall\r\n")
 
     def _make(self, rot: Rotation) -> tuple[list[_Event], dict[str, list[_Event]]]:
         """The rotation's events in ``[start, end)``, sorted, and its segments' by person.
@@ -307,9 +302,9 @@ class Feeds:
             except KeyError:
                 de = z.line("DTEND", b)
             try:
-                head, rest, limit, raw, tail, mine = shared[who, source, note, nxt]
+                head, rest, limit, raw, tail, mine, uid, mid = shared[who, source, note, nxt]
             except KeyError:
-                head, rest, limit, raw, tail, mine = shared[who, source, note, nxt] = \
+                head, rest, limit, raw, tail, mine, uid, mid = shared[who, source, note, nxt] = \
                     self._shared(rot, s, note, nxt, by_person)
             if when is None:
                 body = f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{tail}"
@@ -333,9 +328,12 @@ class Feeds:
                 else:
                     line = folded(f"DESCRIPTION:{text(raw + _local(when, tz))}")
                     body = f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{line}{tail}"
-            e = (a, rid, stamp, who, body)
-            out.append(e)
-            mine.append(e)
+            if uid is None:
+                out.append((a, rid, stamp, f"BEGIN:VEVENT\r\n{folded(f'UID:{rid}-{stamp}@oncall')}{body}"))
+                mine.append((a, rid, stamp, f"BEGIN:VEVENT\r\n{folded(f'UID:{rid}-{stamp}-{who}@oncall')}{body}"))
+            else:
+                out.append((a, rid, stamp, f"BEGIN:VEVENT\r\nUID:{rid}-{stamp}@oncall\r\n{body}"))
+                mine.append((a, rid, stamp, f"{uid}{stamp}{mid}{body}"))
         if options.gaps:
             segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
                     for s in wide if s.end > start and s.start < end]
@@ -362,6 +360,7 @@ def person_feed(d: Directory, person: str, rotation_ids: list[str], start: datet
 
 def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Segment],
                 start: datetime, end: datetime, tz: ZoneInfo | None, options: Options) -> list[_Event]:
+    from .ical_write import folded as line
     from .ical_write import text
 
     starts = [s.start for s in wide]
@@ -379,7 +378,7 @@ def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Seg
         stamp = _utc(true_start)
         body = _vevent_body(stamp, a, b, tz, f"SUMMARY:{text(f'{GAP_TITLE} ({rot.name})')}", "\n".join(lines),
                             _tail(rot.id, None, None, "", options))
-        out.append((a, rot.id, f"gap-{stamp}", None, body))
+        out.append((a, rot.id, f"gap-{stamp}", f"BEGIN:VEVENT\r\n{line(f'UID:{rot.id}-gap-{stamp}@oncall')}{body}"))
     return out
 
 

@@ -23,9 +23,12 @@ same bytes. Choices, each one for a calendar app that misread something else:
   a rotation that has not started yet has no hole to show.
 * Phone numbers are in the descriptions only with ``phones`` (``export`` leaves them out
   of every feed unless ``--with-phones``).
-* Each rotation's schedule is computed once per ``Feeds`` and indexed by person, so a
-  folder of every rotation and person feed costs what the rotations' schedules cost.
-  Bytes are made by ``oncall.ical_write`` (``icalendar``).
+* Each rotation's schedule is computed once per ``Feeds`` (for the window and what
+  follows it up to who is next) and indexed by person, and an event's lines are put
+  together from strings made once (per person, source and next person; per instant and
+  zone), so a folder of every rotation and person feed costs little more than the
+  rotations' schedules; ``Feeds.folder`` gives each feed as soon as it is complete, so
+  it is written and forgotten. Bytes are made by ``oncall.ical_write`` (``icalendar``).
 """
 
 from __future__ import annotations
@@ -85,12 +88,14 @@ class _Zone:
         self.locals: dict[datetime, tuple[str, bool]] = {}
 
     def line(self, name: str, t: datetime) -> str:
-        """The folded ``name`` line of instant ``t`` (``_when``)."""
+        """The folded ``name`` line of instant ``t`` (``_when``), made with the other one
+        (``DTSTART``, ``DTEND``): one event's end is usually the next one's start."""
         from .ical_write import folded
 
-        s = folded(_when(name, t, None if self.in_utc else self.tz))
-        (self.starts if name == "DTSTART" else self.ends)[t] = s
-        return s
+        wall = None if self.in_utc else _wall(t, self.tz)
+        when = f":{_utc(t)}" if wall is None else f";TZID={self.tz.key}:{wall}"
+        self.starts[t], self.ends[t] = folded(f"DTSTART{when}"), folded(f"DTEND{when}")
+        return (self.starts if name == "DTSTART" else self.ends)[t]
 
     def local(self, t: datetime) -> tuple[str, bool]:
         """``_local(t)`` as TEXT, and whether that is ASCII and can be escaped apart from

@@ -8,8 +8,9 @@ not as ``icalendar.Event`` components: building and serializing a component cost
 replacements, and an ASCII line is folded where ``Contentline`` folds it (every 74
 octets, never after a lone backslash or caret), without its per-character loop, which
 cost most of an ``export --all`` (tests/test_export.py compares both with ``icalendar``
-on random text). Each event's lines are made once and shared by the rotation feed and
-the person's feed.
+on random text). ``fold_start`` folds the part of a line that text appended later
+cannot change, so the lines events share are folded once (``oncall.ical``). The
+calendar's own lines are ``icalendar``'s, serialized once (``_head``).
 ``icalendar`` is imported only here, and this module only by ``export``.
 
 Every text passes ``sanitize.xml_safe`` first: ANSI sequences and control characters

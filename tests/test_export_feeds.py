@@ -1,4 +1,4 @@
-"""``ical.Feeds`` makes each event from strings shared between events (issue 16): the
+"""``ical_feeds.Feeds`` makes each event from strings shared between events (issue 16): the
 bytes are those of each event made on its own, and ``Feeds.folder`` gives each feed once,
 as soon as it is complete. No clock, no files."""
 
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from oncall import ical, ical_write
+from oncall.ical_feeds import Feeds
 from oncall.model import Directory, Layer, Override, Person, Rotation
 from oncall.schedule import OVERRIDE, final_schedule
 
@@ -90,7 +91,7 @@ def events(feed: bytes) -> list[str]:
 @pytest.mark.parametrize("options", OPTIONS)
 def test_each_event_is_what_it_is_made_on_its_own(window, options):
     d = directory()
-    feeds = ical.Feeds(d, ["desk", "long", "slow", "notes"], *window, options)
+    feeds = Feeds(d, ["desk", "long", "slow", "notes"], *window, options)
     for rid in d.rotations:
         assert events(feeds.rotation([rid])) == reference(d, rid, *window, options), rid
     for pid in d.people:
@@ -103,8 +104,8 @@ def test_each_event_is_what_it_is_made_on_its_own(window, options):
 @pytest.mark.parametrize("window", WINDOWS)
 def test_segments_are_the_same_with_gaps_whose_schedule_has_margins_both_sides(window):
     d = directory()
-    plain = ical.Feeds(d, ["desk", "long", "slow", "notes"], *window, ical.Options())
-    gaps = ical.Feeds(d, ["desk", "long", "slow", "notes"], *window, ical.Options(gaps=True))
+    plain = Feeds(d, ["desk", "long", "slow", "notes"], *window, ical.Options())
+    gaps = Feeds(d, ["desk", "long", "slow", "notes"], *window, ical.Options(gaps=True))
     for pid in d.people:
         assert plain.person(pid) == gaps.person(pid), pid
     for rid in d.rotations:
@@ -114,8 +115,8 @@ def test_segments_are_the_same_with_gaps_whose_schedule_has_margins_both_sides(w
 def test_folder_gives_every_feed_once_each_right_after_its_last_rotation():
     d = directory()
     ids = ["desk", "long", "slow", "notes"]
-    given = list(ical.Feeds(d, ids, *WINDOWS[1]).folder())
-    each = ical.Feeds(d, ids, *WINDOWS[1])
+    given = list(Feeds(d, ids, *WINDOWS[1]).folder())
+    each = Feeds(d, ids, *WINDOWS[1])
     assert sorted(k for k, _, _ in given) == ["person"] * len(d.people) + ["rotation"] * 4
     for kind, key, data in given:
         assert data == (each.rotation([key]) if kind == "rotation" else each.person(key)), key

@@ -95,14 +95,15 @@ def export(
 def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, options) -> None:
     """A feed per rotation and per person, and an index.html: each rotation's schedule
     computed once, each feed written atomically, mode 0644, as soon as it is made
-    (``ical.Feeds.folder``), so no more than a few feeds are held at once."""
+    (``ical_feeds.Feeds.folder``), so no more than a few feeds are held at once."""
     from .. import ical
     from ..files import AtomicWrites
+    from ..ical_feeds import Feeds
 
     folders = {"rotation": "rotations", "person": "people"}
     try:
         with AtomicWrites() as batch:
-            for kind, key, data in ical.Feeds(d, ids, a, b, options).folder():
+            for kind, key, data in Feeds(d, ids, a, b, options).folder():
                 _write(root / folders[kind] / f"{key}.ics", data, make_folders=True, batch=batch)
             feeds = [("Rotations", f"{d.rotations[rid].name} ({rid})", f"rotations/{rid}.ics") for rid in ids]
             feeds += [("People", f"{d.people[pid].name} ({pid})", f"people/{pid}.ics") for pid in sorted(d.people)]

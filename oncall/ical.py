@@ -23,9 +23,12 @@ same bytes. Choices, each one for a calendar app that misread something else:
   a rotation that has not started yet has no hole to show.
 * Phone numbers are in the descriptions only with ``phones`` (``export`` leaves them out
   of every feed unless ``--with-phones``).
-* Each rotation's schedule is computed once per ``Feeds`` and indexed by person, so a
-  folder of every rotation and person feed costs what the rotations' schedules cost.
-  Bytes are made by ``oncall.ical_write`` (``icalendar``).
+* Each rotation's schedule is computed once per ``ical_feeds.Feeds`` (for the window and what
+  follows it up to who is next) and indexed by person, and an event's lines are put
+  together from strings made once (per person, source and next person; per instant and
+  zone), so a folder of every rotation and person feed costs little more than the
+  rotations' schedules; ``ical_feeds.Feeds.folder`` gives each feed as soon as it is complete, so
+  it is written and forgotten. Bytes are made by ``oncall.ical_write`` (``icalendar``).
 """
 
 from __future__ import annotations
@@ -33,13 +36,10 @@ from __future__ import annotations
 import bisect
 import heapq
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from . import ical_tz
 from .coverage import required_gaps
 from .model import Directory, Override, Rotation, Segment
 from .schedule import OVERRIDE, final_schedule, handoff
@@ -64,77 +64,12 @@ class Options:
     phones: bool = True
 
 
-class _Event(NamedTuple):
-    key: str  # the UID without the person and "@oncall"
-    stamp: datetime
-    start: datetime
-    end: datetime
-    zone: str
-    summary: str
-    description: str
-    rotation: str
-    person: str | None
-    source: str | None
-
-
-@dataclass
-class Feeds:
-    """Every feed of ``rotation_ids`` over ``[start, end)``: each rotation's events made
-    once, person feeds taken from them by index, each event's bytes made once."""
-
-    d: Directory
-    rotation_ids: list[str]
-    start: datetime
-    end: datetime
-    options: Options = Options()
-    _events: dict[str, list[_Event]] = field(init=False)
-    _mine: dict[str, list[_Event]] = field(init=False)
-    _bodies: dict[int, bytes] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._events = {rid: _events(self.d, self.d.rotations[rid], self.start, self.end, self.options)
-                        for rid in self.rotation_ids}
-        self._mine = {}
-        for rid in self.rotation_ids:
-            for e in self._events[rid]:
-                if e.person is not None:
-                    self._mine.setdefault(e.person, []).append(e)
-
-    def rotation(self, rotation_ids: list[str]) -> bytes:
-        """One feed with every segment of these rotations (and their gaps with ``gaps``)."""
-        events = [e for rid in rotation_ids for e in self._events[rid]]
-        names = ", ".join(self.d.rotations[r].name for r in rotation_ids)
-        return self._calendar(f"On call: {names}", events, None)
-
-    def person(self, person: str) -> bytes:
-        """One feed with ``person``'s segments in the rotations; never gaps."""
-        p = self.d.people.get(person)
-        return self._calendar(f"On call: {p.name if p else person}", self._mine.get(person, []), person)
-
-    def _calendar(self, name: str, events: list[_Event], person: str | None) -> bytes:
-        from . import ical_write
-
-        suffix = f"-{person}@oncall" if person else "@oncall"
-        events = sorted(events, key=lambda e: (e.start, e.rotation, e.key + suffix))
-        zones = sorted({e.zone for e in events})
-        utc = {z for z in zones if ical_tz.in_utc(ZoneInfo(z), self.start, self.end)}
-        tzs = [(z, ical_tz.observances(ZoneInfo(z), self.start, self.end)) for z in zones if z not in utc]
-        return ical_write.calendar(name, tzs, [
-            b"BEGIN:VEVENT\r\n" + ical_write.line(f"UID:{e.key}{suffix}") + self._body(e, e.zone in utc)
-            for e in events])
-
-    def _body(self, e: _Event, in_utc: bool) -> bytes:
-        """The event's lines after its UID, the same in the rotation and the person feed."""
-        body = self._bodies.get(id(e))
-        if body is None:
-            body = self._bodies[id(e)] = _vevent_body(e, None if in_utc else ZoneInfo(e.zone), self.options)
-        return body
-
-
 def rotation_feed(d: Directory, rotation_ids: list[str], start: datetime, end: datetime,
                   options: Options = Options()) -> bytes:
     """One feed with every segment of these rotations in ``[start, end)`` (and their gaps
     with ``options.gaps``)."""
+    from .ical_feeds import Feeds
+
     return Feeds(d, rotation_ids, start, end, options).rotation(rotation_ids)
 
 
@@ -142,35 +77,17 @@ def person_feed(d: Directory, person: str, rotation_ids: list[str], start: datet
                 options: Options = Options()) -> bytes:
     """One feed with ``person``'s segments in these rotations in ``[start, end)``; gaps are
     never part of a person's feed."""
+    from .ical_feeds import Feeds
+
     no_gaps = Options(busy=options.busy, remind=options.remind, phones=options.phones)
     return Feeds(d, rotation_ids, start, end, no_gaps).person(person)
 
 
-def _events(d: Directory, rot: Rotation, start: datetime, end: datetime, options: Options) -> list[_Event]:
-    wide = final_schedule(rot, start - LOOK, end + LOOK)
-    # The schedule of [start, end) is the wider one cut to it: computed once, not twice.
-    segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
-            for s in wide if s.end > start and s.start < end]
-    starts = [s.start for s in wide]
-    notes = _Notes(rot.overrides)
-    out = []
-    for s in segs:
-        i = bisect.bisect_right(starts, s.start) - 1
-        true_start = wide[i].start if i >= 0 and wide[i].end > s.start and wide[i].person == s.person else s.start
-        if true_start <= start - LOOK:  # began before the look-back too (a quarterly shift)
-            true_start = _segment_start(rot, s.start)
-        note = notes.note(s.start, s.person) if s.source == OVERRIDE else None
-        out.append(_Event(f"{rot.id}-{_utc(true_start)}", true_start, s.start, s.end, rot.timezone,
-                          _summary(d, s.person, rot),
-                          _describe(d, rot, s, note, _next(wide, i, s.person), options.phones),
-                          rot.id, s.person, s.source))
-    if options.gaps:
-        out += _gap_events(d, rot, segs, wide, start, end)
-    return out
-
-
 def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Segment],
-                start: datetime, end: datetime) -> list[_Event]:
+                start: datetime, end: datetime, tz: ZoneInfo | None, options: Options) -> list[tuple]:
+    from .ical_write import folded as line
+    from .ical_write import text
+
     starts = [s.start for s in wide]
     wide_gaps = _holes(rot, wide, start - LOOK, end + LOOK)
     gap_starts = [g[0] for g in wide_gaps]
@@ -183,15 +100,17 @@ def _gap_events(d: Directory, rot: Rotation, segs: list[Segment], wide: list[Seg
         lines = [f"Nobody is on call for {rot.name} ({rot.id})."]
         if nxt:
             lines.append(f"Next: {_who(d, nxt.person)} from {_local(b, rot.tz)}")
-        out.append(_Event(f"{rot.id}-gap-{_utc(true_start)}", true_start, a, b, rot.timezone,
-                          f"{GAP_TITLE} ({rot.name})", "\n".join(lines), rot.id, None, None))
+        stamp = _utc(true_start)
+        body = _vevent_body(stamp, a, b, tz, f"SUMMARY:{text(f'{GAP_TITLE} ({rot.name})')}", "\n".join(lines),
+                            _tail(rot.id, None, None, "", options))
+        out.append((a, rot.id, f"gap-{stamp}", f"BEGIN:VEVENT\r\n{line(f'UID:{rot.id}-gap-{stamp}@oncall')}{body}"))
     return out
 
 
-def _segment_start(rot: Rotation, t: datetime) -> datetime:
-    """Where the final-schedule segment containing ``t`` begins, however long before."""
+def _segment_start(rot: Rotation, t: datetime, back: timedelta = LOOK) -> datetime:
+    """Where the final-schedule segment containing ``t`` begins, however long before:
+    looked for ``back`` before ``t``, then four times as far, and so on."""
     floor = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)  # nothing is on call before that
-    back = LOOK
     while True:
         lo = t - back if back < t - floor else floor
         segs = final_schedule(rot, lo, t + timedelta(seconds=1))
@@ -286,21 +205,32 @@ def _local(t: datetime, tz: ZoneInfo) -> str:
     return f"{_DAYS[w.weekday()]} {w:%Y-%m-%d %H:%M} {w.tzname()}"
 
 
-def _vevent_body(e: _Event, tz: ZoneInfo | None, options: Options) -> bytes:
+def _vevent_body(stamp: str, start: datetime, end: datetime, tz: ZoneInfo | None, summary: str,
+                description: str, tail: str) -> str:
+    """An event's lines after its UID: ``summary`` is its SUMMARY line, ``tail`` its
+    lines after the DESCRIPTION (``_tail``)."""
+    from .ical_write import folded, text
+
+    return "".join([folded(f"DTSTAMP:{stamp}"), folded(_when("DTSTART", start, tz)), folded(_when("DTEND", end, tz)),
+                    folded(summary), folded(f"DESCRIPTION:{text(description)}"), tail])
+
+
+def _tail(rotation: str, person: str | None, source: str | None, summary: str, options: Options) -> str:
+    """An event's lines after its DESCRIPTION, folded, through END:VEVENT: the same for
+    every event of one rotation, person and source. A gap (``person`` None) has no
+    person, source or reminder."""
     from .ical_write import duration, folded, text
 
-    lines = [f"DTSTAMP:{_utc(e.stamp)}", _when("DTSTART", e.start, tz), _when("DTEND", e.end, tz),
-             f"SUMMARY:{text(e.summary)}", f"DESCRIPTION:{text(e.description)}", "STATUS:CONFIRMED",
-             "TRANSP:OPAQUE" if options.busy else "TRANSP:TRANSPARENT",
+    lines = ["STATUS:CONFIRMED", "TRANSP:OPAQUE" if options.busy else "TRANSP:TRANSPARENT",
              f"X-MICROSOFT-CDO-BUSYSTATUS:{'BUSY' if options.busy else 'FREE'}",
-             f"X-ONCALL-ROTATION:{text(e.rotation)}"]
-    if e.person is not None:
-        lines += [f"X-ONCALL-PERSON:{text(e.person)}", f"X-ONCALL-SOURCE:{text(e.source or '')}"]
+             f"X-ONCALL-ROTATION:{text(rotation)}"]
+    if person is not None:
+        lines += [f"X-ONCALL-PERSON:{text(person)}", f"X-ONCALL-SOURCE:{text(source or '')}"]
         if options.remind is not None:
-            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{text(e.summary)}",
+            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{text(summary)}",
                       f"TRIGGER:{duration(-options.remind)}", "END:VALARM"]
     lines.append("END:VEVENT")
-    return "".join(map(folded, lines)).encode()
+    return "".join(map(folded, lines))
 
 
 def _utc(t: datetime) -> str:
@@ -319,7 +249,6 @@ def _when(name: str, t: datetime, tz: ZoneInfo | None) -> str:
     return f"{name}:{_utc(t)}" if wall is None else f"{name};TZID={tz.key}:{wall}"
 
 
-@lru_cache(maxsize=4096)  # one event's end is the next one's start
 def _wall(t: datetime, tz: ZoneInfo) -> str | None:
     """``t`` on ``tz``'s wall clock in RFC 5545's form; None when that wall time occurs
     twice or never there."""

@@ -44,7 +44,8 @@ def _span(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[int, int]:
             int(resolve(datetime(last, 1, 1), tz).timestamp()))
 
 
-def transitions(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, tuple, tuple]]:
+@lru_cache(maxsize=64)  # in_utc and observances scan the same span of each zone
+def transitions(tz: ZoneInfo, lo: int, hi: int) -> tuple[tuple[int, tuple, tuple], ...]:
     """The changes of (offset, dst, abbreviation) in ``[lo, hi)`` (UTC timestamps):
     ``(instant of the change, state before, state after)``, to the second."""
     out = []
@@ -62,7 +63,7 @@ def transitions(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, tuple, tuple]
                     b = mid
             out.append((b, state, new))
         t, state = u, new
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=64)

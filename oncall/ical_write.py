@@ -8,8 +8,9 @@ not as ``icalendar.Event`` components: building and serializing a component cost
 replacements, and an ASCII line is folded where ``Contentline`` folds it (every 74
 octets, never after a lone backslash or caret), without its per-character loop, which
 cost most of an ``export --all`` (tests/test_export.py compares both with ``icalendar``
-on random text). Each event's lines are made once and shared by the rotation feed and
-the person's feed.
+on random text). ``fold_start`` folds the part of a line that text appended later
+cannot change, so the lines events share are folded once (``oncall.ical``). The
+calendar's own lines are ``icalendar``'s, serialized once (``_head``).
 ``icalendar`` is imported only here, and this module only by ``export``.
 
 Every text passes ``sanitize.xml_safe`` first: ANSI sequences and control characters
@@ -72,6 +73,21 @@ def _fold_ascii(content: str) -> str:
     return "\r\n ".join(out)
 
 
+def fold_start(content: str) -> tuple[str, str]:
+    """An ASCII line's folded lines that no text appended to it can change, each ending
+    in CRLF and a space, and the rest: for a non-empty ASCII ``more``, ``folded(content +
+    more)`` is the first plus ``_fold_ascii(rest + more)`` and CRLF when the first is not
+    empty, else ``folded(rest + more)``. An event's description is the same but for the
+    time at its end: most of its folding is done once."""
+    out = []
+    i = 0
+    while len(content) - i > 74:  # a physical line wholly decided by ``content``
+        n = 73 if content[i + 73] in "\\^" else 74
+        out.append(content[i:i + n] + "\r\n ")
+        i += n
+    return "".join(out), content[i:]
+
+
 @lru_cache(maxsize=16)
 def duration(d: timedelta) -> str:
     """RFC 5545 DURATION by ``icalendar``: ``PT15M``, ``P1DT2H``, ``-PT15M``."""
@@ -80,23 +96,35 @@ def duration(d: timedelta) -> str:
     return vDuration(d).to_ical().decode()
 
 
-def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events: list[bytes]) -> bytes:
-    """The VCALENDAR: its properties and one VTIMEZONE per ``(TZID, observances)``,
-    built and serialized by ``icalendar``, around the events' bytes."""
+def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events: bytes) -> bytes:
+    """The VCALENDAR: its properties and one VTIMEZONE per ``(TZID, observances)``, as
+    ``icalendar`` builds and serializes them, around the events' bytes."""
+    before, after = _head()
+    name = text(name)
+    return b"".join([before, line(f"X-WR-CALNAME:{name}"), line(f"NAME:{name}"), after,
+                     *(_vtimezone(tzid, obs) for tzid, obs in zones), events, b"END:VCALENDAR" + CRLF])
+
+
+@lru_cache(maxsize=1)
+def _head() -> tuple[bytes, bytes]:
+    """A calendar's lines before and after its two name lines, by ``icalendar``: the
+    names are ``vInline``, which ``Contentline`` writes as ``line`` does."""
     from icalendar import Calendar
     from icalendar.prop import vDuration, vInline
 
     cal = Calendar()
     for key, value in (("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"), ("METHOD", "PUBLISH")):
         cal.add(key, value)
-    for key in ("X-WR-CALNAME", "NAME"):  # already TEXT (see ``text``): added as is
-        cal.add(key, vInline(text(name)))
+    for key in ("X-WR-CALNAME", "NAME"):
+        cal.add(key, vInline("x"))
     cal.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(timedelta(hours=1)))
     head = cal.to_ical(sorted=False)
+    names = line("X-WR-CALNAME:x") + line("NAME:x")
     end = b"END:VCALENDAR" + CRLF
-    assert head.endswith(end)
-    return b"".join([head[: -len(end)], *(_vtimezone(tzid, obs) for tzid, obs in zones), *events, end])
+    assert head.count(names) == 1 and head.endswith(end)
+    before, after = head[: -len(end)].split(names)
+    return before, after
 
 
 @lru_cache(maxsize=64)  # export --all writes the same few zones into hundreds of feeds

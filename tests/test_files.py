@@ -124,3 +124,38 @@ def test_folder_lock_is_re_entrant_in_one_thread(tmp_path):
         pass  # a second flock on a new descriptor would wait for ever here
     with folder_lock(tmp_path):  # and it was released
         pass
+
+
+def test_atomic_writes_replace_every_file_when_the_block_ends(tmp_path):
+    from oncall.files import AtomicWrites
+
+    old = tmp_path / "old.ics"
+    old.write_bytes(b"old")
+    old.chmod(0o600)
+    (tmp_path / "sub").mkdir()
+    with AtomicWrites() as batch:
+        batch.write(old, b"new")
+        batch.write(tmp_path / "sub" / "new.ics", b"made", mode=0o644)
+        assert old.read_bytes() == b"old" and not (tmp_path / "sub" / "new.ics").exists()
+    assert old.read_bytes() == b"new" and (old.stat().st_mode & 0o777) == 0o600
+    assert (tmp_path / "sub" / "new.ics").read_bytes() == b"made"
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["old.ics", "sub", "sub/new.ics"]
+
+
+def test_atomic_writes_replace_nothing_and_leave_no_temporary_file_on_an_error(tmp_path):
+    from oncall.files import AtomicWrites
+
+    kept = tmp_path / "kept.ics"
+    kept.write_bytes(b"old")
+    with pytest.raises(RuntimeError), AtomicWrites() as batch:
+        batch.write(kept, b"new")
+        batch.write(tmp_path / "other.ics", b"x")
+        raise RuntimeError("made half the folder")
+    assert kept.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["kept.ics"]
+    if os.path.exists("/dev/null"):
+        dev = tmp_path / "dev.ics"
+        dev.symlink_to("/dev/null")
+        with pytest.raises(OSError, match="not a regular file"), AtomicWrites() as batch:
+            batch.write(kept, b"new")
+            batch.write(dev, b"x")
+        assert kept.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["dev.ics", "kept.ics"]

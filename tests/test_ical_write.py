@@ -31,3 +31,17 @@ def test_line_folds_as_contentline_does(alphabet):
     for value in _texts(2, 2000, alphabet):
         expected = (Contentline(value).to_ical() if len(value.encode()) > 75 else value.encode()) + b"\r\n"
         assert ical_write.line(value) == expected, repr(value)
+
+
+def test_fold_start_leaves_a_line_folded_as_it_would_be_with_any_ending():
+    rng = random.Random(3)
+    alphabet = ALPHABET.replace("\n", "").replace("\r", "")
+    for content in _texts(4, 1500, alphabet):
+        done, rest = ical_write.fold_start(content)
+        for _ in range(3):
+            more = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 90)))
+            whole = ical_write.folded(content + more)
+            if done:
+                assert whole == done + ical_write._fold_ascii(rest + more) + "\r\n", repr(content + more)
+            else:
+                assert rest == content and whole == ical_write.folded(rest + more)

@@ -94,29 +94,33 @@ def export(
 
 def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, options) -> None:
     """A feed per rotation and per person, and an index.html: each rotation's schedule
-    computed once (``ical.Feeds``), every file written atomically, mode 0644."""
+    computed once, each feed written atomically, mode 0644, as soon as it is made
+    (``ical_feeds.Feeds.folder``), so no more than a few feeds are held at once."""
     from .. import ical
+    from ..files import AtomicWrites
+    from ..ical_feeds import Feeds
 
-    feeds = []
-    every = ical.Feeds(d, ids, a, b, options)
-    for rid in ids:
-        path = f"rotations/{rid}.ics"
-        _write(root / path, every.rotation([rid]), make_folders=True)
-        feeds.append(("Rotations", f"{d.rotations[rid].name} ({rid})", path))
-    for pid in sorted(d.people):
-        path = f"people/{pid}.ics"
-        _write(root / path, every.person(pid), make_folders=True)
-        feeds.append(("People", f"{d.people[pid].name} ({pid})", path))
-    _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), make_folders=True)
+    folders = {"rotation": "rotations", "person": "people"}
+    try:
+        with AtomicWrites() as batch:
+            for kind, key, data in Feeds(d, ids, a, b, options).folder():
+                _write(root / folders[kind] / f"{key}.ics", data, make_folders=True, batch=batch)
+            feeds = [("Rotations", f"{d.rotations[rid].name} ({rid})", f"rotations/{rid}.ics") for rid in ids]
+            feeds += [("People", f"{d.people[pid].name} ({pid})", f"people/{pid}.ics") for pid in sorted(d.people)]
+            _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), make_folders=True,
+                   batch=batch)
+    except OSError as e:  # flushing or renaming the staged files
+        raise UsageError(f"cannot write {root}: {e.strerror or e}") from None
     _say(f"wrote {plural(len(feeds), 'feed')} and index.html to {root}")
 
 
-def _write(path: Path, data: bytes, make_folders: bool = False) -> None:
+def _write(path: Path, data: bytes, make_folders: bool = False, batch=None) -> None:
     """A regular file (or a symlink to one) is replaced atomically, so a subscriber never
     reads half a feed, and made 0644 whatever it was: feeds are published. A character
     device or FIFO (``/dev/stdout``, a pipe) is written to as a stream, never replaced.
     Only ``--all`` creates folders: a mistyped ``-o`` path fails instead of growing a new
-    directory tree."""
+    directory tree. With ``batch`` (a ``files.AtomicWrites``) the replacement is staged
+    in it, done when it closes."""
     from ..files import write_atomic
 
     try:
@@ -126,7 +130,10 @@ def _write(path: Path, data: bytes, make_folders: bool = False) -> None:
             with open(path, "wb") as out:  # no O_TRUNC games: a device or pipe has nothing to replace
                 out.write(data)
             return
-        write_atomic(path, data, mode=0o644)
+        if batch is None:
+            write_atomic(path, data, mode=0o644)
+        else:
+            batch.write(path, data, mode=0o644)
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
 

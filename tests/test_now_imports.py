@@ -22,7 +22,8 @@ ALLOWED = {
     "oncall", "oncall.cli", "oncall.cli.app", "oncall.cli.commands", "oncall.cli.context", "oncall.cli.read",
     "oncall.cli.times", "oncall.coverage", "oncall.coverage_warnings", "oncall.dirs", "oncall.errors",
     "oncall.fields", "oncall.files", "oncall.findings", "oncall.grid", "oncall.load", "oncall.model",
-    "oncall.phones", "oncall.render", "oncall.sanitize", "oncall.schedule", "oncall.shape", "oncall.timeline", "oncall.toml_text",
+    "oncall.phones", "oncall.render", "oncall.sanitize", "oncall.schedule", "oncall.shape",
+    "oncall.timeline", "oncall.toml_text",
     "oncall.wording",
 }
 # A piped table is written without Rich's console; cell widths come from rich.cells.

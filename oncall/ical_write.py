@@ -63,14 +63,8 @@ def folded(content: str) -> str:
 def _fold_ascii(content: str) -> str:
     """``Contentline``'s folding of an ASCII line: 74 characters a physical line, the
     last one carried to the next when it is a backslash or caret (an escape is not split)."""
-    out = []
-    i = 0
-    while len(content) - i > 74:
-        n = 73 if content[i + 73] in "\\^" else 74
-        out.append(content[i:i + n])
-        i += n
-    out.append(content[i:])
-    return "\r\n ".join(out)
+    first, rest = fold_start(content)
+    return first + rest
 
 
 def fold_start(content: str) -> tuple[str, str]:

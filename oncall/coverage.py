@@ -22,9 +22,9 @@ from operator import attrgetter
 from .coverage_warnings import on_call_twice, rotation_warnings
 from .findings import Finding, Report, stretches
 from .model import Directory, Person, Rotation, Segment
-from .schedule import covered, final_schedule, gaps
+from .schedule import coverage_intervals, covered, final_schedule, required_gaps
 from .shape import people_of
-from .timeline import Interval, intersect, join_runs, merge, subtract, window_intervals
+from .timeline import Interval, intersect, join_runs, merge, subtract
 
 DEFAULT_MAX_DUTY = timedelta(days=7)
 DEFAULT_MIN_REST = timedelta(hours=8)
@@ -42,22 +42,6 @@ class Schedules:
         if rid not in self._cache:
             self._cache[rid] = final_schedule(self.rotations[rid], self.start, self.end)
         return self._cache[rid]
-
-
-def coverage_intervals(rotation: Rotation, start: datetime, end: datetime) -> list[Interval]:
-    return window_intervals(rotation.coverage, rotation.tz, start, end)
-
-
-def in_coverage(rotation: Rotation, at: datetime) -> bool:
-    """Whether instant ``at`` lies inside ``rotation``'s coverage windows (someone must be on call)."""
-    return bool(coverage_intervals(rotation, at, at + timedelta(microseconds=1)))
-
-
-def required_gaps(rotation: Rotation, segs: list[Segment], start: datetime, end: datetime) -> list[Interval]:
-    """Where nobody is on call inside ``rotation``'s coverage windows in ``[start, end)``
-    (``segs``: its final schedule there): ``check``'s gaps, the gaps ``shifts`` shows and
-    the holes feeds mark. The one place that rule is written."""
-    return intersect(gaps(segs, start, end), coverage_intervals(rotation, start, end))
 
 
 def unreachable_reason(person: Person | None, t: datetime) -> str | None:

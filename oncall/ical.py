@@ -40,9 +40,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .coverage import required_gaps
 from .model import Directory, Override, Rotation, Segment
-from .schedule import OVERRIDE, final_schedule, handoff
+from .schedule import OVERRIDE, final_schedule, handoff, required_gaps
 from .timeline import MIN_YEAR, UTC, Interval, to_wall
 
 # How far beyond the window to look for a clipped segment's true start and for who is next.

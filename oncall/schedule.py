@@ -28,6 +28,7 @@ from .shape import NOTHING, Plan, Schedule, numbered_stretches
 from .timeline import (
     Interval,
     insert,
+    intersect,
     merge,
     outside,
     outside_one,
@@ -240,6 +241,22 @@ _START, _END = itemgetter(2), itemgetter(3)  # Segment.start, Segment.end
 def gaps(segments: list[Segment], start: datetime, end: datetime) -> list[Interval]:
     """The time in ``[start, end)`` that no segment covers."""
     return subtract([(start, end)], covered(segments))
+
+
+def coverage_intervals(rotation: Rotation, start: datetime, end: datetime) -> list[Interval]:
+    return window_intervals(rotation.coverage, rotation.tz, start, end)
+
+
+def in_coverage(rotation: Rotation, at: datetime) -> bool:
+    """Whether instant ``at`` lies inside ``rotation``'s coverage windows (someone must be on call)."""
+    return bool(coverage_intervals(rotation, at, at + timedelta(microseconds=1)))
+
+
+def required_gaps(rotation: Rotation, segs: list[Segment], start: datetime, end: datetime) -> list[Interval]:
+    """Where nobody is on call inside ``rotation``'s coverage windows in ``[start, end)``
+    (``segs``: its final schedule there): ``check``'s gaps, the gaps ``shifts`` shows and
+    the holes feeds mark. The one place that rule is written."""
+    return intersect(gaps(segs, start, end), coverage_intervals(rotation, start, end))
 
 
 class OnCall(NamedTuple):

@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..coverage import in_coverage
 from ..render import TIME, Column, Section
-from ..schedule import on_call
+from ..schedule import in_coverage, on_call
 from .context import Context, RotArg, options, pick_rotations
 from .times import parse_time
 

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ..coverage import required_gaps
 from ..render import TIME, Column, Section
-from ..schedule import final_schedule, uncut
+from ..schedule import final_schedule, required_gaps, uncut
 from ..wording import rounded_duration
 from .context import Context, FromOpt, RotArg, ToOpt, check_person, days_opt, options, pick_rotations
 from .times import parse_range

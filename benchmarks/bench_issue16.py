@@ -40,7 +40,9 @@ class Measure:
         self.cpu, self.rss_mb, self.limit = cpu, rss_mb, limit
 
     def __str__(self) -> str:
-        return f">{self.limit:.0f}s" if self.cpu is None else f"{self.cpu:.2f}s"
+        if self.cpu is None:
+            return f">{self.limit:.0f}s"
+        return f"{self.cpu * 1000:.1f}ms" if self.cpu < 0.1 else f"{self.cpu:.2f}s"
 
 
 def run(args: list[str], timeout: float, env: dict | None = None) -> Measure:
@@ -176,6 +178,10 @@ def main() -> None:
             row(f"check, {n} rotations, 1 year", m, "floor", floor, "<= 5x" if n == 500 else "linear")
             r = best([*ONCALL, "report", "--dir", str(orgs[n]), *YEAR, "--json"], rep, tmo)
             row(f"report, {n} rotations, 1 year", r, "floor", floor, "-")
+        distinct = t / "distinct500"
+        generate(distinct, 500 // k, distinct=True)
+        d = best([*ONCALL, "check", "--dir", str(distinct), *YEAR, "--json"], rep, tmo)
+        row("check, 500 rotations, no two of one shape, 1 year", d, "floor", floor, "- (shape memo cannot help)")
         mem = best([*ONCALL, "shifts", "--dir", str(orgs[2000]), *YEAR, "--json"], 1, max(tmo, 600))
         row("shifts --json, 2000 rotations, 1 year", mem, "check 2000", m, "peak < 500 MiB")
         now_rows(t, app, tmo)

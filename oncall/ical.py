@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from .model import Directory, Override, Rotation, Segment
 from .schedule import OVERRIDE, final_schedule, handoff, required_gaps
-from .timeline import MIN_YEAR, UTC, Interval, to_wall
+from .timeline import MIN_YEAR, UTC, Interval
 
 # How far beyond the window to look for a clipped segment's true start and for who is next.
 LOOK = timedelta(days=62)
@@ -251,10 +251,10 @@ def _when(name: str, t: datetime, tz: ZoneInfo | None) -> str:
 def _wall(t: datetime, tz: ZoneInfo) -> str | None:
     """``t`` on ``tz``'s wall clock in RFC 5545's form; None when that wall time occurs
     twice or never there."""
-    wall = to_wall(t, tz)
-    if wall.replace(tzinfo=tz, fold=0).utcoffset() != wall.replace(tzinfo=tz, fold=1).utcoffset():
+    here = t.astimezone(tz)  # its fold says which of a repeated wall time it is: compare with the other
+    if here.replace(fold=1 - here.fold).utcoffset() != here.utcoffset():
         return None
-    return _basic(wall)
+    return _basic(here)
 
 
 # --- the publishable folder -----------------------------------------------------------

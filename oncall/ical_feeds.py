@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
-from . import ical_tz
+from . import ical_tz, ical_write
 from .ical import (
     LOOK,
     Options,
@@ -33,6 +33,7 @@ from .ical import (
     _wall,
     _who,
 )
+from .ical_write import _fold_ascii, fold_start, folded, text
 from .model import Directory, Rotation, Segment
 from .schedule import OVERRIDE, final_schedule
 
@@ -60,8 +61,6 @@ class _Zone:
     def line(self, name: str, t: datetime) -> str:
         """The folded ``name`` line of instant ``t`` (``_when``), made with the other one
         (``DTSTART``, ``DTEND``): one event's end is usually the next one's start."""
-        from .ical_write import folded
-
         wall = None if self.in_utc else _wall(t, self.tz)
         when = f":{_utc(t)}" if wall is None else f";TZID={self.tz.key}:{wall}"
         self.starts[t], self.ends[t] = folded(f"DTSTART{when}"), folded(f"DTEND{when}")
@@ -70,8 +69,6 @@ class _Zone:
     def local(self, t: datetime) -> tuple[str, bool]:
         """``_local(t)`` as TEXT, and whether that is ASCII and can be escaped apart from
         the text before it (``_apart``)."""
-        from .ical_write import text
-
         raw = _local(t, self.tz)
         s = self.locals[t] = text(raw), _apart(raw) and raw.isascii()
         return s
@@ -156,8 +153,6 @@ class Feeds:
 
     def _calendar(self, name: str, events: dict[str, list[_Event]]) -> bytes:
         """The feed of ``events`` (by rotation, each sorted), sorted by start, rotation and UID."""
-        from . import ical_write
-
         if len(events) == 1:
             [every] = events.values()
         else:
@@ -186,8 +181,6 @@ class Feeds:
         escaped apart from the text around it (``_apart``)."""
         w = self._nexts.get(pid)
         if w is None:
-            from .ical_write import text
-
             raw = _who(self.d, pid)
             w = self._nexts[pid] = (f"\nNext: {raw} from ", f"\\nNext: {text(raw)} from ",
                                     _apart(raw) and raw.isascii())
@@ -203,8 +196,6 @@ class Feeds:
         failure), ``limit`` the length up to which ``rest`` and the time stay unfolded,
         ``raw`` the description before the time, ``tail`` the lines after the
         DESCRIPTION, ``mine`` the person's list of events."""
-        from .ical_write import fold_start, folded, text
-
         d, options, who = self.d, self.options, s.person
         summary = _summary(d, who, rot)
         raw = _describe(d, rot, s, note, None, options.phones)
@@ -247,8 +238,6 @@ class Feeds:
         """The events of ``wide``'s segments in the window, and by person. A segment's lines
         are ``_vevent_body``'s, from strings made once (``_shared``, ``_Zone``); its true
         start is looked for (``back`` first) when it began at or before ``edge``."""
-        from .ical_write import _fold_ascii, folded, text
-
         start, end = self.start, self.end
         z = self._zone(rot.timezone)
         utcs, starts, ends, locals_ = self._utcs, z.starts, z.ends, z.locals

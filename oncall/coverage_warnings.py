@@ -25,9 +25,9 @@ from typing import NamedTuple
 
 from .findings import Finding
 from .model import Person, Rotation, Segment
-from .schedule import layer_segments, stretches
-from .shape import numbered_stretches, people_of, shape_memo, sources_of
-from .timeline import Interval, merge, to_wall
+from .schedule import layer_segments
+from .shape import numbered_stretches, people_of, shape_memo, sources_of, stretches_by_person
+from .timeline import Interval, intersect, merge, to_wall
 from .wording import rounded_duration
 
 # Wall-clock and real lengths differ by the offset changes in between: a few hours, a
@@ -132,9 +132,12 @@ class _Run(NamedTuple):
 def on_call_twice(schedules: dict[str, list[Segment]]) -> list[Finding]:
     """``on-call-twice`` warnings: a person on call in two of ``schedules`` at once.
 
-    Reported once per overlap and pair of rotations (the first, by id, names the finding)."""
+    ``schedules`` are final schedules (each in time order, no two segments overlapping).
+    Reported once per overlap and pair of rotations (the first, by id, names the finding):
+    people in order of their first stretch (rotations in the order given), then pairs of
+    rotations by id, then time."""
     # Only someone in two rotations can be on call twice: everyone else's stretches are
-    # never made (in most organisations that is nearly everyone).
+    # never looked at (in most organisations that is nearly everyone).
     first: dict[str, str] = {}
     shared: set[str] = set()
     for rid, segs in schedules.items():
@@ -142,21 +145,37 @@ def on_call_twice(schedules: dict[str, list[Segment]]) -> list[Finding]:
             if first.setdefault(who, rid) != rid:
                 shared.add(who)
     shared.discard(None)
-    by_person: dict[str, list[_Run]] = defaultdict(list)
+    spans: dict[str, dict[str, list[Interval]]] = {}  # person -> rotation -> their stretches there
     for rid, segs in schedules.items():
         if shared.isdisjoint(people_of(segs)):
             continue
-        for who, a, b in stretches(segs):
+        for who, xs in stretches_by_person(segs).items():
             if who in shared:
-                by_person[who].append(_Run(a, b, rid))
+                spans.setdefault(who, {})[rid] = xs
     out: list[Finding] = []
-    for who, runs in by_person.items():
-        both: dict[tuple[str, str], list[Interval]] = defaultdict(list)
-        for i, j in overlapping_pairs(runs):
-            x, y = runs[i], runs[j]
-            r1, r2 = sorted((x.rotation, y.rotation))
-            both[r1, r2].append((max(x.start, y.start), min(x.end, y.end)))
-        for r1, r2 in sorted(both):
-            out.extend(Finding(r1, "on-call-twice", a, b, who, message=f"{who} is on call in {r1} and {r2} at once")
-                       for a, b in merge(both[r1, r2]))
+    for who, by_rotation in spans.items():
+        for (r1, r2), both in _overlaps(by_rotation):
+            message = f"{who} is on call in {r1} and {r2} at once"
+            out.extend(Finding(r1, "on-call-twice", a, b, who, message=message) for a, b in merge(both))
     return out
+
+
+def _overlaps(by_rotation: dict[str, list[Interval]]) -> list[tuple[tuple[str, str], list[Interval]]]:
+    """One person's times on call in two rotations at once: ``((r1, r2), overlaps)`` for
+    each pair of rotations ``r1 < r2`` with any, sorted by pair. ``by_rotation``: their
+    stretches in each rotation, in time order, none overlapping another of that rotation.
+    The overlaps are non-empty but may be unsorted and touch (``merge`` them)."""
+    if len(by_rotation) < 2:
+        return []
+    if len(by_rotation) == 2:  # the usual case: one walk along both lists
+        r1, r2 = sorted(by_rotation)
+        both = intersect(by_rotation[r1], by_rotation[r2])
+        return [((r1, r2), both)] if both else []
+    # In many rotations: a sweep over all their stretches, not a walk per pair of rotations.
+    runs = [_Run(a, b, rid) for rid, xs in by_rotation.items() for a, b in xs]
+    pairs: dict[tuple[str, str], list[Interval]] = defaultdict(list)
+    for i, j in overlapping_pairs(runs):
+        x, y = runs[i], runs[j]
+        r1, r2 = sorted((x.rotation, y.rotation))
+        pairs[r1, r2].append((max(x.start, y.start), min(x.end, y.end)))
+    return sorted(pairs.items())

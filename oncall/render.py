@@ -76,25 +76,58 @@ def write_json(body: Any, tz: ZoneInfo | timezone | None = None, stream=None) ->
 
 def _write_rows(rows: Iterable[Any], zone: ZoneInfo | timezone, out, indent: str) -> None:
     """A JSON list at ``indent`` as ``json.dumps(indent=2, sort_keys=True)`` lays it out
-    there, a row at a time. The common row, a flat object of strings and nulls, is
+    there, a row at a time. The common row, a flat object of strings, nulls and times, is
     written without the encoder (whose indenting form is pure Python, the slow part of
-    a big listing)."""
+    a big listing): see ``_flat_row``."""
     import json
     from json.encoder import encode_basestring
 
     inner = indent + "  "
+    heads: dict[str, str] = {}
+    times: dict[datetime, str] = {}
     sep = "[\n"
     for row in rows:
-        row = _plain(row, zone)
-        if isinstance(row, dict) and row and all(v is None or isinstance(v, str) for v in row.values()):
-            body = ",\n".join(f"{inner}  {encode_basestring(k)}: "
-                              f"{'null' if row[k] is None else encode_basestring(row[k])}" for k in sorted(row))
-            text = f"{inner}{{\n{body}\n{inner}}}"
-        else:
+        text = _flat_row(row, zone, inner, encode_basestring, heads, times) if type(row) is dict else None
+        if text is None:
+            row = _plain(row, zone)
             text = inner + json.dumps(row, sort_keys=True, indent=2, ensure_ascii=False).replace("\n", "\n" + inner)
         out.write(sep + text)
         sep = ",\n"
     out.write("[]" if sep == "[\n" else f"\n{indent}]")
+
+
+def _flat_row(row: dict, zone: ZoneInfo | timezone, inner: str, encode: Callable[[str], str],
+              heads: dict[str, str], times: dict[datetime, str]) -> str | None:
+    """``row`` as ``json.dumps(_plain(row, zone), indent=2, sort_keys=True)`` lays it out
+    at ``inner``, if it is a non-empty object of ``str`` keys and ``str``, None and aware
+    ``datetime`` values only; None for any other row (the encoder's then). ``heads`` and
+    ``times`` remember, for one listing, the text of each key's line start and of each
+    instant in a fixed-offset zone (a listing repeats its times; in a zone with DST, two
+    instants an hour apart can compare equal, so those are not remembered)."""
+    if not row:
+        return None
+    lines = []
+    for k in sorted(row):
+        head = heads.get(k)
+        if head is None:
+            if type(k) is not str:
+                return None
+            head = heads[k] = f"{inner}  {encode(k)}: "
+        v = row[k]
+        if v is None:
+            lines.append(head + "null")
+        elif type(v) is str:
+            lines.append(head + encode(v))
+        elif type(v) is datetime and v.tzinfo is not None:
+            text = times.get(v) if type(v.tzinfo) is timezone else None
+            if text is None:
+                text = encode(v.astimezone(zone).isoformat(timespec="seconds"))
+                if type(v.tzinfo) is timezone:
+                    times[v] = text
+            lines.append(head + text)
+        else:
+            return None
+    return f"{inner}{{\n" + ",\n".join(lines) + f"\n{inner}}}"
 
 
 @lru_cache(maxsize=4096)  # a listing's shift ends where the next one starts

@@ -104,6 +104,22 @@ def numbered_stretches(segs: list[Segment]) -> tuple[list[tuple], tuple[str, ...
     return memo["stretches"], segs.people
 
 
+def stretches_by_person(segs: list[Segment]) -> dict[str | None, list[tuple[datetime, datetime]]]:
+    """Each person's ``stretches`` of ``segs`` as ``(start, end)`` intervals in time order,
+    the people in order of their first stretch; for a ``Schedule``, grouped once per shape
+    and pattern. The lists may be shared with other rotations: read them, never change them."""
+    runs, people = numbered_stretches(segs)
+    memo = shape_memo(segs) if people is not None else None
+    grouped = memo.get("stretches by person") if memo is not None else None
+    if grouped is None:
+        grouped = {}
+        for who, a, b in runs:
+            grouped.setdefault(who, []).append((a, b))
+        if memo is not None:
+            memo["stretches by person"] = grouped
+    return grouped if people is None else {people[c]: spans for c, spans in grouped.items()}
+
+
 def shape_memo(segs: list[Segment]) -> dict | None:
     """Where to keep what depends only on ``segs``' shape and pattern (a ``Schedule``'s),
     shared by every rotation with both; None for any other list of segments."""

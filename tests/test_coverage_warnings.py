@@ -216,3 +216,24 @@ def test_a_layer_that_ended_before_the_range_is_history_not_a_warning(tmp_path):
     report = run(tmp_path, {"web": old + '[[layer]]\nname = "v2"\nmembers = ["ann", "ben"]\n'
                                           'start = 2026-02-02T00:00:00\nevery = "1w"\n'})
     assert kinds(report, "layer-never-covers") == []
+
+
+def test_on_call_twice_walk_of_two_rotations_matches_the_sweep_of_three():
+    # A person in two rotations takes the two-list walk; adding a third rotation where
+    # they are never on call with anyone makes it the sweep: the first two's findings agree.
+    from oncall.coverage_warnings import on_call_twice
+    from oncall.model import Segment
+
+    def at(h):
+        return A + timedelta(hours=h)
+
+    def segs(rid, spans):
+        return [Segment(rid, "ann", at(a), at(b), "layer:a") for a, b in spans]
+
+    x = segs("x", [(0, 4), (6, 10), (12, 13), (20, 30)])
+    y = segs("y", [(2, 3), (3.5, 7), (9, 12), (13, 14), (25, 26), (27, 40)])
+    z = segs("z", [(100, 101)])
+    two = on_call_twice({"y": y, "x": x})
+    assert [(w.rotation, w.start, w.end) for w in two] == [
+        ("x", at(a), at(b)) for a, b in [(2, 3), (3.5, 4), (6, 7), (9, 10), (25, 26), (27, 30)]]
+    assert on_call_twice({"y": y, "x": x, "z": z}) == two

@@ -60,3 +60,18 @@ def test_streamed_json_object_of_lists_is_byte_identical_to_to_json(body, tz):
     out = io.StringIO()
     render.write_json(body, tz, out)
     assert out.getvalue() == render.to_json(body, tz) + "\n"
+
+
+def test_flat_rows_with_repeated_times_in_any_zone_match_to_json():
+    # The flat-row path remembers each fixed-offset instant's text: equal instants in
+    # other offsets, and an ambiguous wall time (fold) in a DST zone, must not share it.
+    berlin = ZoneInfo("Europe/Berlin")
+    t = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
+    rows = [{"start": t, "end": t.astimezone(timezone(timedelta(hours=5))), "who": "é\n", "x": None},
+            {"start": datetime(2026, 10, 25, 2, 30, tzinfo=berlin), "end": datetime(2026, 10, 25, 2, 30, fold=1,
+                                                                                   tzinfo=berlin)},
+            {"start": t, "n": 1}, {}, {"b": "2", "a": "1"}]
+    for tz in (timezone.utc, berlin):
+        out = io.StringIO()
+        render.write_json({"warnings": rows, "problems": rows[:1]}, tz, out)
+        assert out.getvalue() == render.to_json({"warnings": rows, "problems": rows[:1]}, tz) + "\n"

@@ -164,7 +164,8 @@ class Grid(NamedTuple):
 
         rows = [[c if isinstance(c, str) else c.plain for c in cells] for cells in self.rows]
         widths = [cell_len(h) for h in self.headers]
-        lens = [[cell_len(c) for c in cells] for cells in rows]
+        # A printable ASCII character is one column (what cell_len says, without its frames).
+        lens = [[len(c) if c.isascii() and c.isprintable() else cell_len(c) for c in cells] for cells in rows]
         for row in lens:
             widths = [max(w, n) for w, n in zip(widths, row, strict=True)]
 

@@ -234,23 +234,24 @@ def table(rows: Iterable[dict], columns: Sequence[Column], title: str | None = N
     shown = [c for c in columns if c.header is not None]
     short = any(c.short for c in shown)
     cells, styles, shorts = [], [], []
+    zone = zone or ZoneInfo("UTC")
+    # A cell: the value as text (a TIME in ``zone``, else the column's ``show``), made safe;
+    # inline, no call per cell for the common cases: a big table has a million cells.
+    spec = [(c.key, c.show) for c in shown]
     for row in rows:
-        cells.append([_safe(_cell(c, row, zone)) for c in shown])
+        made = []
+        for key, show in spec:
+            v = row[key] if key in row else _get(row, key)
+            x = (v if type(v) is str else _text(v)) if show is None else when(v, zone) if show == TIME \
+                else show(v, row)
+            made.append(x if type(x) is str and x.isprintable() else _safe(x))
+        cells.append(made)
         styles.append(row_style(row) if row_style else None)
         if short:
             shorts.append([_safe(c.short(_get(row, c.key), row)) if c.short else None for c in shown])
     return Grid(terminal_safe(title) if title else title, [c.header for c in shown], [c.style for c in shown],
                 cells, styles, [c.drop for c in shown], [c.wrap for c in shown], [c.show == TIME for c in shown],
                 shorts=shorts if short else None)
-
-
-def _cell(c: Column, row: dict, zone: ZoneInfo | None) -> Any:
-    value = _get(row, c.key)
-    if c.show is None:
-        return _text(value)
-    if c.show == TIME:
-        return when(value, zone or ZoneInfo("UTC"))
-    return c.show(value, row)
 
 
 def _safe(cell: Any) -> Any:

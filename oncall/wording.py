@@ -15,6 +15,7 @@ Pure functions: no I/O, no clock.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
@@ -24,6 +25,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
+@lru_cache(maxsize=1024)  # a listing of shifts has few lengths and many rows
 def rounded_duration(d: timedelta) -> str:
     """``d`` rounded for reading: to the minute under a day, to the hour from a day on."""
     seconds = d.total_seconds()

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import cached_property
+from itertools import repeat
 from typing import Any, NamedTuple
 
 PIPE_WIDTH = 10_000  # wider than any row: piped tables keep one line per row
@@ -163,11 +164,19 @@ class Grid(NamedTuple):
         from rich.cells import cell_len
 
         rows = [[c if isinstance(c, str) else c.plain for c in cells] for cells in self.rows]
-        widths = [cell_len(h) for h in self.headers]
-        # A printable ASCII character is one column (what cell_len says, without its frames).
-        lens = [[len(c) if c.isascii() and c.isprintable() else cell_len(c) for c in cells] for cells in rows]
-        for row in lens:
-            widths = [max(w, n) for w, n in zip(widths, row, strict=True)]
+        hlens = [cell_len(h) for h in self.headers]
+        # Column by column, so that a column of printable ASCII (one column a character,
+        # what cell_len says) is measured and padded in C: a big table has a million cells.
+        columns, widths = [], []
+        for j, col in enumerate(zip(*rows, strict=True) if rows else [() for _ in self.headers]):
+            if all(map(str.isascii, col)) and all(map(str.isprintable, col)):
+                w = max(hlens[j], max(map(len, col), default=0))
+                columns.append(list(map(str.ljust, col, repeat(w))))
+            else:
+                lens = [cell_len(c) for c in col]
+                w = max(hlens[j], max(lens, default=0))
+                columns.append([c + " " * (w - n) for c, n in zip(col, lens, strict=True)])
+            widths.append(w)
 
         def line(cells, ns, bar: str) -> str:
             return bar + bar.join(f" {c}{' ' * (w - n)} " for c, n, w in zip(cells, ns, widths, strict=True)) + bar
@@ -176,9 +185,10 @@ class Grid(NamedTuple):
             return left + mid.join(fill * (w + 2) for w in widths) + right
 
         out = [self.title] if self.title else []
-        out += [rule("┏", "━", "┳", "┓"), line(self.headers, [cell_len(h) for h in self.headers], "┃"),
+        out += [rule("┏", "━", "┳", "┓"), line(self.headers, hlens, "┃"),
                 rule("┡", "━", "╇", "┩")]
-        out += [line(cells, ns, "│") for cells, ns in zip(rows, lens, strict=True)]
+        if rows:
+            out.append("│ " + " │\n│ ".join(map(" │ ".join, zip(*columns, strict=True))) + " │")
         out.append(rule("└", "─", "┴", "┘"))
         return "\n".join(out) + "\n"
 

@@ -62,7 +62,11 @@ def run(args: list[str], timeout: float, env: dict | None = None) -> Measure:
 
 
 def best(args: list[str], repeat: int, timeout: float, env: dict | None = None) -> Measure:
-    runs = [run(args, timeout, env) for _ in range(repeat)]
+    return fastest([run(args, timeout, env) for _ in range(repeat)])
+
+
+def fastest(runs: list[Measure]) -> Measure:
+    """The run that used the least CPU (the least disturbed); the first if all timed out."""
     done = [m for m in runs if m.cpu is not None]
     return min(done, key=lambda m: m.cpu) if done else runs[0]
 
@@ -76,8 +80,7 @@ def export_all(org: Path, out: Path, repeat: int, timeout: float) -> Measure:
     for i in range(repeat):
         runs.append(run([*ONCALL, "export", "--all", "-o", str(out / str(i)), "--dir", str(org), *YEAR], timeout))
         shutil.rmtree(out / str(i), ignore_errors=True)
-    done = [m for m in runs if m.cpu is not None]
-    return min(done, key=lambda m: m.cpu) if done else runs[0]
+    return fastest(runs)
 
 
 def ratio(a: Measure, b: Measure) -> str:

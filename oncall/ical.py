@@ -28,7 +28,7 @@ same bytes. Choices, each one for a calendar app that misread something else:
   together from strings made once (per person, source and next person; per instant and
   zone), so a folder of every rotation and person feed costs little more than the
   rotations' schedules; ``ical_feeds.Feeds.folder`` gives each feed as soon as it is complete, so
-  it is written and forgotten. Bytes are made by ``oncall.ical_write`` (``icalendar``).
+  it is written and forgotten. Bytes are made by ``oncall.ical_write`` (as ``icalendar`` makes them).
 """
 
 from __future__ import annotations

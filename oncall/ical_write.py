@@ -1,5 +1,5 @@
-"""Feed bytes through ``icalendar``: its components and serializer for the calendar and
-its VTIMEZONEs, its TEXT escaping and line folding for every event.
+"""Feed bytes as ``icalendar`` writes them: the calendar and its VTIMEZONEs, TEXT escaping
+and line folding for every event.
 
 Events are written as content lines with ``icalendar``'s escaping and folding rules,
 not as ``icalendar.Event`` components: building and serializing a component costs about
@@ -7,11 +7,14 @@ not as ``icalendar.Event`` components: building and serializing a component cost
 100 rotations (250,000 events) take minutes. TEXT escaping is ``vText``'s chain of
 replacements, and an ASCII line is folded where ``Contentline`` folds it (every 74
 octets, never after a lone backslash or caret), without its per-character loop, which
-cost most of an ``export --all`` (tests/test_export.py compares both with ``icalendar``
+cost most of an ``export --all`` (tests/test_ical_write.py compares both with ``icalendar``
 on random text). ``fold_start`` folds the part of a line that text appended later
 cannot change, so the lines events share are folded once (``oncall.ical``). The
-calendar's own lines are ``icalendar``'s, serialized once (``_head``).
-``icalendar`` is imported only here, and this module only by ``export``.
+calendar's own lines and its VTIMEZONEs are written here too, byte for byte as
+``icalendar``'s components serialize them (tests/test_ical_write.py, for every zone):
+importing and running them cost a small org's export a tenth of its time.
+``icalendar`` is imported only here, only for a long non-ASCII line or a DURATION, and
+this module only by ``export``.
 
 Every text passes ``sanitize.xml_safe`` first: ANSI sequences and control characters
 other than tab and newline never reach a feed.
@@ -92,47 +95,34 @@ def duration(d: timedelta) -> str:
 
 def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events: bytes) -> bytes:
     """The VCALENDAR: its properties and one VTIMEZONE per ``(TZID, observances)``, as
-    ``icalendar`` builds and serializes them, around the events' bytes."""
-    before, after = _head()
+    ``icalendar`` builds and serializes them (tests/test_ical_write.py compares the two for
+    every zone), around the events' bytes."""
     name = text(name)
-    return b"".join([before, line(f"X-WR-CALNAME:{name}"), line(f"NAME:{name}"), after,
+    return b"".join([_HEAD, line(f"X-WR-CALNAME:{name}"), line(f"NAME:{name}"), _REFRESH,
                      *(_vtimezone(tzid, obs) for tzid, obs in zones), events, b"END:VCALENDAR" + CRLF])
 
 
-@lru_cache(maxsize=1)
-def _head() -> tuple[bytes, bytes]:
-    """A calendar's lines before and after its two name lines, by ``icalendar``: the
-    names are ``vInline``, which ``Contentline`` writes as ``line`` does."""
-    from icalendar import Calendar
-    from icalendar.prop import vDuration, vInline
-
-    cal = Calendar()
-    for key, value in (("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"), ("METHOD", "PUBLISH")):
-        cal.add(key, value)
-    for key in ("X-WR-CALNAME", "NAME"):
-        cal.add(key, vInline("x"))
-    cal.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    cal.add("X-PUBLISHED-TTL", vDuration(timedelta(hours=1)))
-    head = cal.to_ical(sorted=False)
-    names = line("X-WR-CALNAME:x") + line("NAME:x")
-    end = b"END:VCALENDAR" + CRLF
-    assert head.count(names) == 1 and head.endswith(end)
-    before, after = head[: -len(end)].split(names)
-    return before, after
+_HEAD = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n".encode()
+_REFRESH = b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n"
 
 
 @lru_cache(maxsize=64)  # export --all writes the same few zones into hundreds of feeds
 def _vtimezone(tzid: str, obs: tuple[Observance, ...]) -> bytes:
-    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
-
-    tz = Timezone()
-    tz.add("TZID", tzid)
+    """A VTIMEZONE as ``icalendar``'s ``Timezone`` writes it: TZID, then each observance's
+    DTSTART (local, naive), offsets and TZNAME, in order."""
+    out = ["BEGIN:VTIMEZONE\r\n", folded(f"TZID:{text(tzid)}")]
     for o in obs:
-        part = TimezoneDaylight() if o.daylight else TimezoneStandard()
-        part.add("DTSTART", o.onset)
-        part.add("TZOFFSETFROM", o.offset_from)
-        part.add("TZOFFSETTO", o.offset_to)
-        if o.name:
-            part.add("TZNAME", xml_safe(o.name))
-        tz.add_component(part)
-    return tz.to_ical(sorted=False)
+        kind = "DAYLIGHT" if o.daylight else "STANDARD"
+        out += [f"BEGIN:{kind}\r\nDTSTART:{o.onset:%Y%m%dT%H%M%S}\r\n",
+                f"TZOFFSETFROM:{_offset(o.offset_from)}\r\nTZOFFSETTO:{_offset(o.offset_to)}\r\n",
+                folded(f"TZNAME:{text(o.name)}") if o.name else "", f"END:{kind}\r\n"]
+    return "".join([*out, "END:VTIMEZONE\r\n"]).encode()
+
+
+def _offset(d: timedelta) -> str:
+    """UTC-OFFSET as ``vUTCOffset`` writes it: ``+0530``, ``-0500``, seconds only when there
+    are some (``-004430``), ``+0000`` for none."""
+    sign, d = ("-", -d) if d < timedelta(0) else ("+", d)
+    minutes, seconds = divmod(int(d.total_seconds()), 60)
+    hm = f"{minutes // 60:02}{minutes % 60:02}"
+    return f"{sign}{hm}{seconds:02}" if seconds else f"{sign}{hm}"

@@ -100,5 +100,24 @@ def observances(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[Observanc
     return tuple(out)
 
 
+@lru_cache(maxsize=64)
+def repeats(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[datetime, datetime, tuple[datetime, ...]]:
+    """Where ``tz``'s wall clock repeats, over the local years around ``[start, end)``:
+    ``(lo, hi, edges)``, every instant of ``[lo, hi)`` (UTC) having a wall time that
+    another instant has too exactly when it falls in one of the intervals ``edges``
+    lists flat and sorted (``[a0, b0, a1, b1, ...]``). A change back by D at T repeats
+    the wall times of ``[T - D, T + D)``; the scan finds every change (none are closer
+    than ``_STEP``, none this side of ``in_utc`` larger than ``MAX_CHANGE``), and ``hi``
+    stops a day short of its end, which a change after it could otherwise reach."""
+    lo, hi = _span(tz, start, end)
+    edges = []
+    for ts, old, new in transitions(tz, lo - 366 * 86400, hi):
+        back = int((old[0] - new[0]).total_seconds())
+        if back > 0:
+            edges += [ts - back, ts + back]
+    return (datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi - 86400, UTC),
+            tuple(datetime.fromtimestamp(e, UTC) for e in edges))
+
+
 def _observance(onset: datetime, old: tuple, new: tuple) -> Observance:
     return Observance(new[1], onset, old[0], new[0], new[2])

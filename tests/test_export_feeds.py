@@ -127,3 +127,52 @@ def test_folder_gives_every_feed_once_each_right_after_its_last_rotation():
         later = ids[ids.index(rid) + 1:]
         assert all(order.index(("person", pid)) < order.index(("rotation", r)) for r in later), pid
     assert order.index(("person", "fay")) < order.index(("rotation", "desk"))  # in no rotation
+
+
+ZONES = ["America/New_York", "Europe/Dublin", "Australia/Lord_Howe", "Pacific/Apia", "America/Sao_Paulo",
+         "Asia/Kolkata", "Africa/Casablanca", "Antarctica/Troll", "America/St_Johns", "UTC"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_a_zones_wall_times_are_those_of_ical_wall(zone):
+    """``_Zone.wall`` finds repeated wall times from the zone's changes, not by asking
+    zoneinfo: the same answer as ``ical._wall`` at each repeat's edges (+-1 s, +-1 h)
+    and on a grid, in and around the window (outside it, it is ``_wall`` itself)."""
+    from zoneinfo import ZoneInfo
+
+    from oncall import ical_tz
+    from oncall.ical_feeds import _Zone
+
+    tz = ZoneInfo(zone)
+    for start, end in [(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
+                       (datetime(2011, 3, 1, tzinfo=UTC), datetime(2012, 3, 1, tzinfo=UTC))]:
+        z = _Zone(tz, start, end)
+        lo, hi = ical_tz._span(tz, start, end)
+        probes = set(range(int(start.timestamp()) - 86400 * 40, int(end.timestamp()) + 86400 * 40, 7 * 3600 + 1))
+        for ts, old, new in ical_tz.transitions(tz, lo - 366 * 86400, hi):
+            d = abs(int((old[0] - new[0]).total_seconds()))
+            probes |= {c + e for c in (ts - d, ts, ts + d) for e in (-3600, -1, 0, 1, 3600)}
+        for ts in sorted(probes):
+            t = datetime.fromtimestamp(ts, UTC)
+            assert z.wall(t) == ical._wall(t, tz), t
+            assert z.wall(t.astimezone(tz)) == ical._wall(t, tz), t  # an instant in the zone's own time
+
+
+def test_instants_are_written_as_isoformat_and_strftime_write_them():
+    """``ical._basic`` and ``_local`` are lookups into a table of two digits: the same text
+    as the isoformat and strftime forms they replaced, microseconds cut, any zone."""
+    import random
+    import zoneinfo
+    from zoneinfo import ZoneInfo
+
+    rng = random.Random(5)
+    zones = sorted(zoneinfo.available_timezones())
+    lo, hi = int(datetime(1899, 12, 31, tzinfo=UTC).timestamp()), int(datetime(3000, 1, 1, tzinfo=UTC).timestamp())
+    for _ in range(20_000):
+        t = datetime.fromtimestamp(rng.randint(lo, hi), UTC).replace(microsecond=rng.choice([0, 1, 999_999]))
+        tz = ZoneInfo(rng.choice(zones))
+        w = t.astimezone(tz)
+        for x in (t, w):
+            assert ical._basic(x) == x.isoformat(timespec="seconds")[:19].replace("-", "").replace(":", "")
+        assert ical._local(t, tz) == f"{ical._DAYS[w.weekday()]} {w:%Y-%m-%d %H:%M} {w.tzname()}"
+    assert ical._basic(datetime(999, 2, 3, 4, 5, 6)) == "09990203T040506"

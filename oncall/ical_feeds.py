@@ -173,7 +173,7 @@ class Feeds:
         zones = sorted({self.d.rotations[rid].timezone for rid, es in events.items() if es})
         tzs = [(z, ical_tz.observances(ZoneInfo(z), self.start, self.end)) for z in zones
                if not self._zone(z).in_utc]
-        return ical_write.calendar(name, tzs, "".join(map(_TEXT, every)).encode())
+        return ical_write.calendar(name, tzs, map(_TEXT, every))
 
     def _zone(self, zone: str) -> _Zone:
         z = self._zones.get(zone)

@@ -22,6 +22,7 @@ other than tab and newline never reach a feed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import lru_cache
 
@@ -29,7 +30,6 @@ from .ical_tz import Observance
 from .sanitize import xml_safe
 
 PRODID = "-//oncall//oncall export//EN"
-CRLF = b"\r\n"
 
 
 @lru_cache(maxsize=8192)
@@ -46,14 +46,10 @@ def _escape(part: str) -> str:
             .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
-def line(content: str) -> bytes:
-    """One content line, folded as ``icalendar`` folds it (at most 75 octets a physical
-    line, no UTF-8 character or escape split), ending in CRLF."""
-    return folded(content).encode()
-
-
 def folded(content: str) -> str:
-    """``line`` before encoding: an event's lines are joined first, then encoded once."""
+    """One content line, folded as ``icalendar`` folds it (at most 75 octets a physical
+    line, no UTF-8 character or escape split), ending in CRLF; as text: a feed's lines
+    are joined first, then encoded once."""
     if content.isascii():  # an octet a character
         return (content if len(content) <= 75 else _fold_ascii(content)) + "\r\n"
     if len(content.encode()) <= 75:  # folding would leave it as is
@@ -93,21 +89,22 @@ def duration(d: timedelta) -> str:
     return vDuration(d).to_ical().decode()
 
 
-def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events: bytes) -> bytes:
+def calendar(name: str, zones: list[tuple[str, tuple[Observance, ...]]], events: Iterable[str]) -> bytes:
     """The VCALENDAR: its properties and one VTIMEZONE per ``(TZID, observances)``, as
     ``icalendar`` builds and serializes them (tests/test_ical_write.py compares the two for
-    every zone), around the events' bytes."""
+    every zone), around the events (each one's lines). Joined and encoded once: a folder
+    of feeds is 100 MiB, and each copy of it costs."""
     name = text(name)
-    return b"".join([_HEAD, line(f"X-WR-CALNAME:{name}"), line(f"NAME:{name}"), _REFRESH,
-                     *(_vtimezone(tzid, obs) for tzid, obs in zones), events, b"END:VCALENDAR" + CRLF])
+    return "".join([_HEAD, folded(f"X-WR-CALNAME:{name}"), folded(f"NAME:{name}"), _REFRESH,
+                    *(_vtimezone(tzid, obs) for tzid, obs in zones), *events, "END:VCALENDAR\r\n"]).encode()
 
 
-_HEAD = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n".encode()
-_REFRESH = b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n"
+_HEAD = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n"
+_REFRESH = "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n"
 
 
 @lru_cache(maxsize=64)  # export --all writes the same few zones into hundreds of feeds
-def _vtimezone(tzid: str, obs: tuple[Observance, ...]) -> bytes:
+def _vtimezone(tzid: str, obs: tuple[Observance, ...]) -> str:
     """A VTIMEZONE as ``icalendar``'s ``Timezone`` writes it: TZID, then each observance's
     DTSTART (local, naive), offsets and TZNAME, in order."""
     out = ["BEGIN:VTIMEZONE\r\n", folded(f"TZID:{text(tzid)}")]
@@ -116,7 +113,7 @@ def _vtimezone(tzid: str, obs: tuple[Observance, ...]) -> bytes:
         out += [f"BEGIN:{kind}\r\nDTSTART:{o.onset:%Y%m%dT%H%M%S}\r\n",
                 f"TZOFFSETFROM:{_offset(o.offset_from)}\r\nTZOFFSETTO:{_offset(o.offset_to)}\r\n",
                 folded(f"TZNAME:{text(o.name)}") if o.name else "", f"END:{kind}\r\n"]
-    return "".join([*out, "END:VTIMEZONE\r\n"]).encode()
+    return "".join([*out, "END:VTIMEZONE\r\n"])
 
 
 def _offset(d: timedelta) -> str:

@@ -21,7 +21,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,7 +101,7 @@ def write_atomic(path: Path | str, data: bytes, mode: int | None = None) -> None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_folder(path.parent)
+    _fsync_folder(os.path.dirname(path))
 
 
 class AtomicWrites:
@@ -115,14 +114,15 @@ class AtomicWrites:
     while renaming) no further target is replaced and no temporary file is left."""
 
     def __init__(self) -> None:
-        self._pending: list[tuple[str, Path]] = []
+        self._pending: list[tuple[str, str]] = []
+        self._folders: dict[str, str] = {}  # a folder as given -> its real path: resolved once
 
     def __enter__(self) -> AtomicWrites:
         return self
 
     def write(self, path: Path | str, data: bytes, mode: int | None = None) -> None:
         """Stage ``data`` for ``path`` (``write_atomic``'s arguments); raises ``OSError``."""
-        target, tmp = _temporary(path, data, mode, sync=not hasattr(os, "sync"))
+        target, tmp = _temporary(path, data, mode, sync=not hasattr(os, "sync"), folders=self._folders)
         self._pending.append((tmp, target))
 
     def __exit__(self, kind, value, traceback) -> None:
@@ -135,7 +135,7 @@ class AtomicWrites:
                 for tmp, target in pending:
                     os.replace(tmp, target)
                     done += 1
-                for folder in dict.fromkeys(target.parent for _, target in pending):
+                for folder in dict.fromkeys(os.path.dirname(target) for _, target in pending):
                     _fsync_folder(folder)
         finally:
             for tmp, _ in pending[done:]:
@@ -143,31 +143,65 @@ class AtomicWrites:
                     os.unlink(tmp)
 
 
-def _temporary(path: Path | str, data: bytes, mode: int | None, sync: bool) -> tuple[Path, str]:
+def _temporary(path: Path | str, data: bytes, mode: int | None, sync: bool,
+               folders: dict[str, str] | None = None) -> tuple[str, str]:
     """The real target of ``path`` (checked, see ``write_atomic``) and a temporary file
-    beside it holding ``data`` with its mode, fsynced if ``sync``."""
-    path = Path(os.path.realpath(path))
+    beside it holding ``data`` with its mode, fsynced if ``sync``. The target is its
+    folder's real path (remembered in ``folders``: a folder of feeds is resolved once, not
+    once a file) and its name, or, if that is a symlink, what the link resolves to."""
+    parent, name = os.path.split(os.fspath(path))
+    folder = folders.get(parent) if folders is not None else None
+    if folder is None:
+        folder = os.path.realpath(parent or os.curdir)
+        if folders is not None:
+            folders[parent] = folder
+    target = os.path.join(folder, name)
     try:
-        st = os.stat(path)
+        st = os.lstat(target)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(target)
+            st = os.stat(target)
     except FileNotFoundError:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise OSError(errno.EINVAL, f"is {_kind(st.st_mode)}, not a regular file", str(path))
+        raise OSError(errno.EINVAL, f"is {_kind(st.st_mode)}, not a regular file", target)
     if mode is None:
         mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp, fd = _create(os.path.dirname(target), os.path.basename(target))
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if sync:
-                out.flush()
-                os.fsync(out.fileno())
-        os.chmod(tmp, mode)
+                os.fsync(fd)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        if not hasattr(os, "fchmod"):
+            os.chmod(tmp, mode)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return path, tmp
+    return target, tmp
+
+
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create(folder: str, name: str) -> tuple[str, int]:
+    """A new file ``.NAME.RANDOM.tmp`` in ``folder`` (which the loader ignores), mode 0600,
+    open for writing: ``tempfile.mkstemp``'s guarantee (created by this call, never an
+    existing file) without its Python-level cost, which was most of writing a small feed."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return tmp, os.open(tmp, _NEW, 0o600)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", os.path.join(folder, f".{name}.*.tmp"))
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -100,32 +100,34 @@ def _write_folder(root: Path, d, ids: list[str], a: datetime, b: datetime, optio
     from ..files import AtomicWrites
     from ..ical_feeds import Feeds
 
-    folders = {"rotation": "rotations", "person": "people"}
+    folders = {"rotation": root / "rotations", "person": root / "people"}
+    try:
+        for folder in folders.values():
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot write {root}: {e.strerror or e}") from None
     try:
         with AtomicWrites() as batch:
             for kind, key, data in Feeds(d, ids, a, b, options).folder():
-                _write(root / folders[kind] / f"{key}.ics", data, make_folders=True, batch=batch)
+                _write(folders[kind] / f"{key}.ics", data, batch=batch)
             feeds = [("Rotations", f"{d.rotations[rid].name} ({rid})", f"rotations/{rid}.ics") for rid in ids]
             feeds += [("People", f"{d.people[pid].name} ({pid})", f"people/{pid}.ics") for pid in sorted(d.people)]
-            _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), make_folders=True,
-                   batch=batch)
+            _write(root / "index.html", ical.index_html("On-call calendars", feeds).encode(), batch=batch)
     except OSError as e:  # flushing or renaming the staged files
         raise UsageError(f"cannot write {root}: {e.strerror or e}") from None
     _say(f"wrote {plural(len(feeds), 'feed')} and index.html to {root}")
 
 
-def _write(path: Path, data: bytes, make_folders: bool = False, batch=None) -> None:
+def _write(path: Path, data: bytes, batch=None) -> None:
     """A regular file (or a symlink to one) is replaced atomically, so a subscriber never
     reads half a feed, and made 0644 whatever it was: feeds are published. A character
     device or FIFO (``/dev/stdout``, a pipe) is written to as a stream, never replaced.
-    Only ``--all`` creates folders: a mistyped ``-o`` path fails instead of growing a new
-    directory tree. With ``batch`` (a ``files.AtomicWrites``) the replacement is staged
+    Only ``--all`` creates folders (``_write_folder``): a mistyped ``-o`` path fails instead
+    of growing a new directory tree. With ``batch`` (a ``files.AtomicWrites``) the replacement is staged
     in it, done when it closes."""
     from ..files import write_atomic
 
     try:
-        if make_folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
         if _is_stream(path):
             with open(path, "wb") as out:  # no O_TRUNC games: a device or pipe has nothing to replace
                 out.write(data)

@@ -73,13 +73,15 @@ def fastest(runs: list[Measure]) -> Measure:
 
 def export_all(org: Path, out: Path, repeat: int, timeout: float) -> Measure:
     """``best`` of ``export --all`` of ``org``, each run into a folder of its own under
-    ``out``: replacing the last run's 100 MiB of feeds costs the file system (ext4 with
-    ``discard`` here) a second of system time that varies from run to run, and would
-    make the figure depend on the order of the runs."""
-    runs = []
-    for i in range(repeat):
-        runs.append(run([*ONCALL, "export", "--all", "-o", str(out / str(i)), "--dir", str(org), *YEAR], timeout))
-        shutil.rmtree(out / str(i), ignore_errors=True)
+    ``out``, all removed after the last run. Replacing the last run's 100 MiB of feeds
+    costs the file system (ext4 with ``discard`` here) a second of system time that varies
+    from run to run. Removing each run's folder before the next is no better: ext4 skips
+    inodes freed in the last one to five minutes when it makes a file (``recently_deleted``,
+    a quarter of an export's samples in ``perf`` after a few runs), so each run would make
+    its 800 files slower than the one before."""
+    runs = [run([*ONCALL, "export", "--all", "-o", str(out / str(i)), "--dir", str(org), *YEAR], timeout)
+            for i in range(repeat)]
+    shutil.rmtree(out, ignore_errors=True)
     return fastest(runs)
 
 

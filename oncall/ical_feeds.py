@@ -255,15 +255,26 @@ class Feeds:
         shared: dict[tuple, tuple] = {}
         out: list[_Event] = []
         by_person: dict[str, list[_Event]] = {}
-        i = bisect.bisect_right(wide, start, key=_END)
-        while i < len(wide) and wide[i].start < end:
+        i, n = bisect.bisect_right(wide, start, key=_END), len(wide)
+        while i < n and wide[i].start < end:
             _, who, true_start, te, source = s = wide[i]
             a = true_start if true_start > start else start
             b = te if te < end else end
             if true_start <= edge:  # began before what was computed (a quarterly shift)
                 true_start = _segment_start(rot, a, back)
             i += 1
-            nxt, when = _after(wide, i, who, te)
+            # Who is next and from when (_next's answer), inline: a call per segment was a
+            # twentieth of the loop.
+            if i == n:
+                nxt, when = _NO_NEXT, None
+            else:
+                _, then, at, _, _ = wide[i]
+                if at != te:
+                    nxt, when = None, te
+                elif then != who:
+                    nxt, when = then, te
+                else:
+                    nxt, when = _next(wide, i - 1, who) or (_NO_NEXT, None)
             note = notes.note(a, who) if source == OVERRIDE else None
             stamp = utcs.get(true_start) or self._utc(true_start)
             ds, de = starts.get(a) or z.line("DTSTART", a), ends.get(b) or z.line("DTEND", b)
@@ -292,20 +303,6 @@ class Feeds:
                 out.append((a, rid, stamp, f"BEGIN:VEVENT\r\nUID:{rid}-{stamp}@oncall\r\n{body}"))
                 mine.append((a, rid, stamp, f"{uid}{stamp}{mid}{body}"))
         return out, by_person
-
-
-def _after(wide: list[Segment], i: int, who: str, end: datetime) -> tuple[object, datetime | None]:
-    """Who is on call after ``wide[i - 1]`` (``who``'s, ending at ``end``) and from when:
-    ``_next``'s answer, ``(_NO_NEXT, None)`` for none within ``wide``."""
-    if i == len(wide):
-        return _NO_NEXT, None
-    s = wide[i]
-    if s.start != end:
-        return None, end
-    if s.person != who:
-        return s.person, end
-    found = _next(wide, i - 1, who)
-    return found if found else (_NO_NEXT, None)
 
 
 def _schedule(rot: Rotation, start: datetime, end: datetime) -> list[Segment]:

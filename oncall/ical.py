@@ -161,16 +161,18 @@ class _Notes:
         return heap[0][2] if heap else None
 
 
-def _next(wide: list[Segment], i: int, person: str | None) -> tuple[str | None, datetime] | None:
-    """Who takes over after the stretch of ``person`` containing ``wide[i]``: (person or
-    None for a gap, from when); None when not found within ``LOOK``."""
+def _next(wide: tuple, i: int, person: str | None) -> tuple[str | None, datetime] | None:
+    """Who takes over after the stretch of ``person`` containing segment ``i`` of ``wide``
+    (``shape.columns`` of a schedule): (person or None for a gap, from when); None when
+    not found within ``wide``."""
+    starts, ends, persons, _ = wide
     if i < 0:
         return None
-    for j in range(i + 1, len(wide)):
-        if wide[j].start != wide[j - 1].end:
-            return None, wide[j - 1].end
-        if wide[j].person != person:
-            return wide[j].person, wide[j].start
+    for j in range(i + 1, len(starts)):
+        if starts[j] != ends[j - 1]:
+            return None, ends[j - 1]
+        if persons[j] != person:
+            return persons[j], starts[j]
     return None
 
 

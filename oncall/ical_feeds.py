@@ -14,7 +14,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from . import ical_tz, ical_write
@@ -37,6 +37,7 @@ from .ical import (
 from .ical_write import _fold_ascii, fold_start, folded, text
 from .model import Directory, Rotation, Segment
 from .schedule import OVERRIDE, final_schedule
+from .shape import columns
 
 # How far beyond the window to look first (then LOOK): most shifts are a week at most.
 _NEAR = timedelta(days=8)
@@ -91,7 +92,6 @@ def _apart(raw: str) -> bool:
     return "\x1b" not in raw and "\r" not in raw
 
 
-_END = attrgetter("end")
 _TEXT = itemgetter(3)
 
 
@@ -232,8 +232,9 @@ class Feeds:
             edge, back = start - LOOK, LOOK
             wide = final_schedule(rot, edge, end + LOOK)
         else:
-            edge, back, wide = start, _NEAR, _schedule(rot, start, end)
-        out, by_person = self._segments(rot, wide, edge, back)
+            edge, back, wide = start, _NEAR, None
+        cols = _schedule(rot, start, end) if wide is None else columns(wide)
+        out, by_person = self._segments(rot, cols, edge, back)
         if options.gaps:
             segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
                     for s in wide if s.end > start and s.start < end]
@@ -243,9 +244,10 @@ class Feeds:
                 out = sorted(out + gaps)
         return out, by_person
 
-    def _segments(self, rot: Rotation, wide: list[Segment], edge: datetime,
+    def _segments(self, rot: Rotation, wide: tuple, edge: datetime,
                   back: timedelta) -> tuple[list[_Event], dict[str, list[_Event]]]:
-        """The events of ``wide``'s segments in the window, and by person. A segment's lines
+        """The events of the segments in the window of ``wide`` (``shape.columns`` of a
+        schedule), and by person. A segment's lines
         are ``_vevent_body``'s, from strings made once (``_shared``, ``_Zone``); its true
         start is looked for (``back`` first) when it began at or before ``edge``."""
         start, end = self.start, self.end
@@ -255,9 +257,10 @@ class Feeds:
         shared: dict[tuple, tuple] = {}
         out: list[_Event] = []
         by_person: dict[str, list[_Event]] = {}
-        i, n = bisect.bisect_right(wide, start, key=_END), len(wide)
-        while i < n and wide[i].start < end:
-            _, who, true_start, te, source = s = wide[i]
+        starts_, ends_, persons, sources = wide
+        i, n = bisect.bisect_right(ends_, start), len(starts_)
+        while i < n and starts_[i] < end:
+            who, true_start, te, source = persons[i], starts_[i], ends_[i], sources[i]
             a = true_start if true_start > start else start
             b = te if te < end else end
             if true_start <= edge:  # began before what was computed (a quarterly shift)
@@ -268,19 +271,18 @@ class Feeds:
             if i == n:
                 nxt, when = _NO_NEXT, None
             else:
-                _, then, at, _, _ = wide[i]
-                if at != te:
+                if starts_[i] != te:
                     nxt, when = None, te
-                elif then != who:
-                    nxt, when = then, te
+                elif persons[i] != who:
+                    nxt, when = persons[i], te
                 else:
                     nxt, when = _next(wide, i - 1, who) or (_NO_NEXT, None)
             note = notes.note(a, who) if source == OVERRIDE else None
             stamp = utcs.get(true_start) or self._utc(true_start)
             ds, de = starts.get(a) or z.line("DTSTART", a), ends.get(b) or z.line("DTEND", b)
             key = (who, source, note, nxt)
-            head, rest, limit, raw, tail, mine, uid, mid = shared.get(key) or \
-                shared.setdefault(key, self._shared(rot, s, note, nxt, by_person))
+            head, rest, limit, raw, tail, mine, uid, mid = shared.get(key) or shared.setdefault(
+                key, self._shared(rot, Segment(rid, who, a, te, source), note, nxt, by_person))
             if when is None:
                 body = f"DTSTAMP:{stamp}\r\n{ds}{de}{head}{tail}"
             else:
@@ -305,17 +307,21 @@ class Feeds:
         return out, by_person
 
 
-def _schedule(rot: Rotation, start: datetime, end: datetime) -> list[Segment]:
+def _schedule(rot: Rotation, start: datetime, end: datetime) -> tuple:
     """The final schedule of ``[start, end)`` and after it, up to who is on call after
-    its last segment's person (as ``_next`` finds them) or ``LOOK`` beyond ``end``: what
-    ``final_schedule(rot, start, end + LOOK)`` gives, but for a segment across ``end``
-    being two (the final schedule of a range is a wider one cut to it), with a few days
-    beyond ``end`` computed instead of ``LOOK`` when that is enough."""
-    segs = final_schedule(rot, start, end)
-    if not segs:
+    its last segment's person (as ``_next`` finds them) or ``LOOK`` beyond ``end``, as
+    ``shape.columns``: what ``final_schedule(rot, start, end + LOOK)`` gives, but for a
+    segment across ``end`` being two (the final schedule of a range is a wider one cut
+    to it), with a few days beyond ``end`` computed instead of ``LOOK`` when that is enough."""
+    segs = columns(final_schedule(rot, start, end))
+    if not segs[0]:
         return segs
-    last = len(segs) - 1
-    wide = segs + final_schedule(rot, end, end + _NEAR)
-    if _next(wide, last, segs[last].person) is None:  # ran off the end: look as far as LOOK
-        wide = segs + final_schedule(rot, end, end + LOOK)
+    last = len(segs[0]) - 1
+    wide = _joined(segs, columns(final_schedule(rot, end, end + _NEAR)))
+    if _next(wide, last, segs[2][last]) is None:  # ran off the end: look as far as LOOK
+        wide = _joined(segs, columns(final_schedule(rot, end, end + LOOK)))
     return wide
+
+
+def _joined(a: tuple, b: tuple) -> tuple:
+    return tuple(x + y for x, y in zip(a, b, strict=True))

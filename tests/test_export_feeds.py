@@ -13,6 +13,7 @@ from oncall import ical, ical_write
 from oncall.ical_feeds import Feeds
 from oncall.model import Directory, Layer, Override, Person, Rotation
 from oncall.schedule import OVERRIDE, final_schedule
+from oncall.shape import columns
 
 UTC = timezone.utc
 NAMES = {"ann": "Ann Plain", "ben": "Ben \x1b[31mRed\x1b[0m, Esq; back\\Nslash", "cat": "Cat Élise 🙂",
@@ -68,8 +69,9 @@ def reference(d: Directory, rid: str, start: datetime, end: datetime, options: i
         note = notes[-1] if s.source == OVERRIDE and notes else ("" if s.source == OVERRIDE else None)
         summary = ical._summary(d, s.person, rot)
         stamp = ical._utc(true)
+        nxt = ical._next(columns(wide), i, s.person)
         body = ical._vevent_body(stamp, a, b, tz, f"SUMMARY:{ical_write.text(summary)}",
-                                 ical._describe(d, rot, s, note, ical._next(wide, i, s.person), options.phones),
+                                 ical._describe(d, rot, s, note, nxt, options.phones),
                                  ical._tail(rid, s.person, s.source, summary, options))
         uid = f"UID:{rid}-{stamp}-{person}@oncall" if person else f"UID:{rid}-{stamp}@oncall"
         out.append(f"BEGIN:VEVENT\r\n{ical_write.folded(uid)}{body}")

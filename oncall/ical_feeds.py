@@ -247,9 +247,9 @@ class Feeds:
     def _segments(self, rot: Rotation, wide: tuple, edge: datetime,
                   back: timedelta) -> tuple[list[_Event], dict[str, list[_Event]]]:
         """The events of the segments in the window of ``wide`` (``shape.columns`` of a
-        schedule), and by person. A segment's lines
-        are ``_vevent_body``'s, from strings made once (``_shared``, ``_Zone``); its true
-        start is looked for (``back`` first) when it began at or before ``edge``."""
+        schedule), and by person. A segment's lines are ``_vevent_body``'s, from strings
+        made once (``_shared``, ``_Zone``); its true start is looked for (``back`` first)
+        when it began at or before ``edge``."""
         start, end = self.start, self.end
         z = self._zone(rot.timezone)
         utcs, starts, ends, locals_ = self._utcs, z.starts, z.ends, z.locals
@@ -270,13 +270,12 @@ class Feeds:
             # twentieth of the loop.
             if i == n:
                 nxt, when = _NO_NEXT, None
+            elif starts_[i] != te:
+                nxt, when = None, te
+            elif persons[i] != who:
+                nxt, when = persons[i], te
             else:
-                if starts_[i] != te:
-                    nxt, when = None, te
-                elif persons[i] != who:
-                    nxt, when = persons[i], te
-                else:
-                    nxt, when = _next(wide, i - 1, who) or (_NO_NEXT, None)
+                nxt, when = _next(wide, i - 1, who) or (_NO_NEXT, None)
             note = notes.note(a, who) if source == OVERRIDE else None
             stamp = utcs.get(true_start) or self._utc(true_start)
             ds, de = starts.get(a) or z.line("DTSTART", a), ends.get(b) or z.line("DTEND", b)

@@ -204,7 +204,7 @@ def _create(folder: str, name: str) -> tuple[str, int]:
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", os.path.join(folder, f".{name}.*.tmp"))
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(folder: Path | str) -> None:
     with contextlib.suppress(OSError):  # POSIX only; elsewhere the rename is as durable as it gets
         fd = os.open(folder, os.O_RDONLY)
         try:

@@ -231,9 +231,9 @@ class Feeds:
         if options.gaps:  # the gaps' true starts and who is next need the same margins
             edge, back = start - LOOK, LOOK
             wide = final_schedule(rot, edge, end + LOOK)
+            cols = columns(wide)
         else:
-            edge, back, wide = start, _NEAR, None
-        cols = _schedule(rot, start, end) if wide is None else columns(wide)
+            edge, back, cols = start, _NEAR, _schedule(rot, start, end)
         out, by_person = self._segments(rot, cols, edge, back)
         if options.gaps:
             segs = [s._replace(start=max(s.start, start), end=min(s.end, end))
